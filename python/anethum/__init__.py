@@ -1,0 +1,42 @@
+"""anethum: a pickler for all of Python, written in Rust.
+
+For everything the standard library can pickle, ``anethum.dumps(obj, p)``
+returns exactly the bytes of ``pickle.dumps(obj, p)``, for protocols 0 to 5.
+Pickles load with the standard ``pickle.loads``; ``anethum.loads`` *is*
+``pickle.loads``.
+"""
+
+from pickle import (
+    PickleBuffer,
+    PickleError,
+    PicklingError,
+    UnpicklingError,
+    Unpickler,
+    load,
+    loads,
+)
+
+from ._anethum import (
+    DEFAULT_PROTOCOL,
+    HIGHEST_PROTOCOL,
+    Pickler,
+    PicklerMemoProxy,
+    dump,
+    dumps,
+)
+
+__all__ = [
+    "DEFAULT_PROTOCOL",
+    "HIGHEST_PROTOCOL",
+    "PickleBuffer",
+    "PickleError",
+    "Pickler",
+    "PicklerMemoProxy",
+    "PicklingError",
+    "Unpickler",
+    "UnpicklingError",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+]

@@ -1,0 +1,70 @@
+//! `anethum.dumps` and `anethum.dump`, as in `_pickle`.
+
+use super::fetch;
+use crate::core::Core;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+/// Return the pickled representation of `obj` as a bytes object.
+///
+/// Byte-for-byte the same as `pickle.dumps(obj, protocol)` for everything
+/// the standard pickler can pickle.
+#[pyfunction]
+#[pyo3(signature = (obj, protocol=None, *, fix_imports=None, buffer_callback=None))]
+pub fn dumps<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: Option<&Bound<'py, PyAny>>,
+    buffer_callback: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let fix_imports = truth(fix_imports)?;
+    unsafe {
+        let mut core = Core::new().map_err(|e| fetch(py, e))?;
+        core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
+            .map_err(|e| fetch(py, e))?;
+        core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
+        core.dump(obj.as_ptr()).map_err(|e| fetch(py, e))?;
+        let bytes = core.out.take_bytes().map_err(|e| fetch(py, e))?;
+        Ok(Bound::from_owned_ptr(py, bytes.into_ptr()).cast_into_unchecked())
+    }
+}
+
+/// Write the pickled representation of `obj` to the open binary `file`.
+///
+/// Frames are handed to `file.write` as they fill, so memory stays near
+/// one frame plus the memo however large the pickle.
+#[pyfunction]
+#[pyo3(signature = (obj, file, protocol=None, *, fix_imports=None, buffer_callback=None))]
+pub fn dump<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    file: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: Option<&Bound<'py, PyAny>>,
+    buffer_callback: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    let fix_imports = truth(fix_imports)?;
+    unsafe {
+        let mut core = Core::new().map_err(|e| fetch(py, e))?;
+        core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
+            .map_err(|e| fetch(py, e))?;
+        core.out.file_write = Some(file_write(file)?);
+        core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
+        core.dump(obj.as_ptr()).map_err(|e| fetch(py, e))?;
+        core.out.flush_to_file().map_err(|e| fetch(py, e))
+    }
+}
+
+/// `fix_imports` is true unless given and false, like the C `bool` converter.
+pub fn truth(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    value.map_or(Ok(true), |v| v.is_truthy())
+}
+
+/// `_Pickler_SetOutputStream`: the file's `write`, or a TypeError.
+pub fn file_write(file: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    match file.getattr_opt(pyo3::intern!(file.py(), "write"))? {
+        Some(write) => Ok(write.unbind()),
+        None => Err(pyo3::exceptions::PyTypeError::new_err("file must have a 'write' attribute")),
+    }
+}

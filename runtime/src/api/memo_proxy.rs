@@ -1,0 +1,69 @@
+//! `Pickler.memo`: a proxy over the Rust memo, as `_pickle` exposes its
+//! `PyMemoTable` through `PicklerMemoProxy`.
+
+use super::pickler::Pickler;
+use crate::memo::Memo;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+/// A view of a Pickler's memo: `clear()`, `copy()`; assignable back to `Pickler.memo`.
+#[pyclass(module = "anethum", name = "PicklerMemoProxy")]
+pub struct PicklerMemoProxy {
+    pub pickler: Py<Pickler>,
+}
+
+#[pymethods]
+impl PicklerMemoProxy {
+    /// Remove all items from memo.
+    fn clear(&self, py: Python<'_>) {
+        unsafe { self.pickler.borrow_mut(py).core.memo.clear() }
+    }
+
+    /// Copy the memo to a new dict: `{id(obj): (memo_id, obj)}`.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let pickler = self.pickler.borrow(py);
+        let out = PyDict::new(py);
+        for (key, id) in pickler.core.memo.entries() {
+            let obj = unsafe { Bound::from_borrowed_ptr(py, key) };
+            out.set_item(key as usize, (id, obj))?;
+        }
+        Ok(out)
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let contents = self.copy(py)?;
+        Ok((py.get_type::<PyDict>().into_any(), PyTuple::new(py, [contents])?))
+    }
+}
+
+/// A new memo from a `PicklerMemoProxy` or a `{key: (memo_id, obj)}` dict.
+pub fn memo_from_object(value: &Bound<'_, PyAny>) -> PyResult<Memo> {
+    let py = value.py();
+    let mut memo = Memo::default();
+    if let Ok(proxy) = value.cast::<PicklerMemoProxy>() {
+        let source = proxy.borrow().pickler.clone_ref(py);
+        let source = source.borrow(py);
+        for (key, id) in source.core.memo.entries() {
+            unsafe { memo.set(key, id) };
+        }
+        return Ok(memo);
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        for (_, entry) in dict.iter() {
+            let entry = entry
+                .cast::<PyTuple>()
+                .ok()
+                .filter(|t| t.len() == 2)
+                .ok_or_else(|| PyTypeError::new_err("'memo' values must be 2-item tuples"))?;
+            let id: isize = entry.get_item(0)?.extract()?;
+            let obj = entry.get_item(1)?;
+            unsafe { memo.set(obj.as_ptr(), id as usize) };
+        }
+        return Ok(memo);
+    }
+    Err(PyTypeError::new_err(format!(
+        "'memo' attribute must be a PicklerMemoProxy object or dict, not {}",
+        value.get_type().name()?
+    )))
+}

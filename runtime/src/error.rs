@@ -1,0 +1,70 @@
+//! Errors the C way: a failing call leaves a Python exception set and
+//! returns `Err(Failed)`; the API layer turns it into a `PyErr`.
+
+use crate::ffi::{self, PyObject};
+use crate::state::state;
+use std::ffi::CString;
+use std::os::raw::c_int;
+
+/// A Python exception is set.
+#[derive(Debug)]
+pub struct Failed;
+
+pub type Res<T = ()> = Result<T, Failed>;
+
+#[inline(always)]
+pub fn check(ptr: *mut PyObject) -> Res<*mut PyObject> {
+    if ptr.is_null() { Err(Failed) } else { Ok(ptr) }
+}
+
+#[inline(always)]
+pub fn check_int(status: c_int) -> Res<c_int> {
+    if status < 0 { Err(Failed) } else { Ok(status) }
+}
+
+pub unsafe fn raise(exc_type: *mut PyObject, message: &str) -> Failed {
+    let message = CString::new(message.replace('\0', "\\0")).unwrap();
+    ffi::PyErr_SetString(exc_type, message.as_ptr());
+    Failed
+}
+
+pub unsafe fn pickling_error(message: &str) -> Failed {
+    raise(state().pickling_error.as_ptr(), message)
+}
+
+/// `repr(obj)` for messages; never fails (a failing repr becomes a placeholder).
+pub unsafe fn repr(obj: *mut PyObject) -> String {
+    text_of(ffi::PyObject_Repr(obj), obj)
+}
+
+/// `str(obj)` for messages, like `%S`.
+pub unsafe fn str_of(obj: *mut PyObject) -> String {
+    text_of(ffi::PyObject_Str(obj), obj)
+}
+
+unsafe fn text_of(text: *mut PyObject, obj: *mut PyObject) -> String {
+    if text.is_null() {
+        ffi::PyErr_Clear();
+        return format!("<{} object>", type_name(obj));
+    }
+    let mut size = 0;
+    let data = ffi::PyUnicode_AsUTF8AndSize(text, &mut size);
+    let out = if data.is_null() {
+        ffi::PyErr_Clear();
+        String::from("<unprintable>")
+    } else {
+        String::from_utf8_lossy(std::slice::from_raw_parts(data as *const u8, size as usize)).into_owned()
+    };
+    ffi::Py_DECREF(text);
+    out
+}
+
+pub unsafe fn type_name(obj: *mut PyObject) -> String {
+    let name = (*ffi::Py_TYPE(obj)).tp_name;
+    std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned()
+}
+
+#[inline(always)]
+pub unsafe fn exception_matches(exc: *mut PyObject) -> bool {
+    ffi::PyErr_ExceptionMatches(exc) != 0
+}

@@ -1,0 +1,30 @@
+//! `anethum._anethum`: a pickler byte-identical to CPython's `_pickle`,
+//! built against one interpreter with that version's generated core.
+
+mod api;
+mod core;
+mod error;
+mod ffi;
+mod memo;
+mod opcodes;
+mod owned;
+mod save;
+mod stack;
+mod state;
+mod writer;
+
+include!(concat!(env!("OUT_DIR"), "/generated_select.rs"));
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    state::init(m.py())?;
+    m.add("HIGHEST_PROTOCOL", generated::facts::HIGHEST_PROTOCOL)?;
+    m.add("DEFAULT_PROTOCOL", generated::facts::DEFAULT_PROTOCOL)?;
+    m.add_function(wrap_pyfunction!(api::functions::dumps, m)?)?;
+    m.add_function(wrap_pyfunction!(api::functions::dump, m)?)?;
+    m.add_class::<api::pickler::Pickler>()?;
+    m.add_class::<api::memo_proxy::PicklerMemoProxy>()?;
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Classes, functions and other globals saved by reference (`save_global`,
+//! `save_type`, `whichmodule`, `fix_imports` of `_pickle.c`).
+
+use super::memo_ops::memo_put;
+use super::reduce::save_reduce;
+use crate::core::Core;
+use crate::error::{Failed, Res, check, exception_matches, pickling_error, raise, repr, str_of};
+use crate::ffi::{self, PyObject};
+use crate::generated::dispatch::save;
+use crate::opcodes::{EXT1, EXT2, EXT4, GLOBAL, STACK_GLOBAL};
+use crate::owned::{Owned, tuple_of};
+use crate::state::state;
+
+/// `getattr(obj, name)`, with a missing attribute as `None` instead of an error.
+pub unsafe fn lookup_attr(obj: *mut PyObject, name: *mut PyObject) -> Res<Option<Owned>> {
+    let mut result = std::ptr::null_mut();
+    if pyo3::ffi::compat::PyObject_GetOptionalAttr(obj, name, &mut result) < 0 {
+        return Err(Failed);
+    }
+    Ok(Owned::from_nullable(result))
+}
+
+/// `get_dotted_path`: split a qualified name, refusing `<locals>` parts.
+unsafe fn dotted_path(obj: *mut PyObject, name: *mut PyObject) -> Res<Owned> {
+    let parts = Owned::new(check(ffi::PyUnicode_Split(name, state().str_dot.as_ptr(), -1))?);
+    let n = ffi::PyList_GET_SIZE(parts.as_ptr());
+    for i in 0..n {
+        let part = ffi::PyList_GET_ITEM(parts.as_ptr(), i);
+        if ffi::PyUnicode_CompareWithASCIIString(part, c"<locals>".as_ptr()) == 0 {
+            let message = if obj.is_null() {
+                format!("Can't pickle local object {}", repr(name))
+            } else {
+                format!("Can't pickle local attribute {} on {}", repr(name), repr(obj))
+            };
+            return Err(raise(ffi::PyExc_AttributeError, &message));
+        }
+    }
+    Ok(parts)
+}
+
+/// `get_deep_attribute`: follow `names` from `obj`; `None` when an attribute
+/// is missing. Also returns the parent of the last attribute.
+unsafe fn deep_attribute(obj: *mut PyObject, names: *mut PyObject) -> Res<Option<(Owned, Owned)>> {
+    let mut current = Owned::borrowed(obj);
+    let mut parent = Owned::borrowed(obj);
+    for i in 0..ffi::PyList_GET_SIZE(names) {
+        let name = ffi::PyList_GET_ITEM(names, i);
+        let Some(next) = lookup_attr(current.as_ptr(), name)? else { return Ok(None) };
+        parent = std::mem::replace(&mut current, next);
+    }
+    Ok(Some((current, parent)))
+}
+
+/// Like `get_deep_attribute` used for a yes/no check: errors count as "no".
+unsafe fn deep_attribute_is(module: *mut PyObject, names: *mut PyObject, global: *mut PyObject) -> bool {
+    match deep_attribute(module, names) {
+        Ok(Some((found, _))) => found.as_ptr() == global,
+        Ok(None) => false,
+        Err(Failed) => {
+            ffi::PyErr_Clear();
+            false
+        }
+    }
+}
+
+/// `whichmodule`: `__module__`, or else the first module in `sys.modules`
+/// that holds `global` under its qualified name, or else `__main__`.
+unsafe fn whichmodule(global: *mut PyObject, dotted: *mut PyObject) -> Res<Owned> {
+    let st = state();
+    if let Some(name) = lookup_attr(global, st.str_module.as_ptr())? {
+        if name.as_ptr() != ffi::Py_None() {
+            return Ok(name);
+        }
+    }
+    let modules = ffi::PySys_GetObject(c"modules".as_ptr());
+    if modules.is_null() {
+        return Err(raise(ffi::PyExc_RuntimeError, "unable to get sys.modules"));
+    }
+    let modules = Owned::borrowed(modules);
+    // Iterate over a snapshot: importing during the walk may change sys.modules.
+    let items = Owned::new(check(ffi::PyMapping_Items(modules.as_ptr()))?);
+    for i in 0..ffi::PyList_GET_SIZE(items.as_ptr()) {
+        let pair = ffi::PyList_GET_ITEM(items.as_ptr(), i);
+        let (name, module) = (ffi::PyTuple_GET_ITEM(pair, 0), ffi::PyTuple_GET_ITEM(pair, 1));
+        if module == ffi::Py_None() {
+            continue;
+        }
+        if ffi::PyUnicode_Check(name) != 0 && ffi::PyUnicode_CompareWithASCIIString(name, c"__main__".as_ptr()) == 0 {
+            continue;
+        }
+        if deep_attribute_is(module, dotted, global) {
+            return Ok(Owned::borrowed(name));
+        }
+    }
+    Ok(st.str_main.clone())
+}
+
+/// `fix_imports`: map a Python 3 name to its Python 2 spelling.
+unsafe fn fix_imports(module_name: &mut Owned, global_name: &mut Owned) -> Res {
+    let st = state();
+    let key = tuple_of(&[module_name.as_ptr(), global_name.as_ptr()])?;
+    let item = ffi::PyDict_GetItemWithError(st.name_mapping_3to2.as_ptr(), key.as_ptr());
+    if !item.is_null() {
+        if ffi::PyTuple_Check(item) == 0 || ffi::PyTuple_GET_SIZE(item) != 2 {
+            let message = format!(
+                "_compat_pickle.REVERSE_NAME_MAPPING values should be 2-tuples, not {}",
+                crate::error::type_name(item)
+            );
+            return Err(raise(ffi::PyExc_RuntimeError, &message));
+        }
+        let (module, name) = (ffi::PyTuple_GET_ITEM(item, 0), ffi::PyTuple_GET_ITEM(item, 1));
+        if ffi::PyUnicode_Check(module) == 0 || ffi::PyUnicode_Check(name) == 0 {
+            let message = format!(
+                "_compat_pickle.REVERSE_NAME_MAPPING values should be pairs of str, not ({}, {})",
+                crate::error::type_name(module),
+                crate::error::type_name(name)
+            );
+            return Err(raise(ffi::PyExc_RuntimeError, &message));
+        }
+        *module_name = Owned::borrowed(module);
+        *global_name = Owned::borrowed(name);
+        return Ok(());
+    }
+    if !ffi::PyErr_Occurred().is_null() {
+        return Err(Failed);
+    }
+    let item = ffi::PyDict_GetItemWithError(st.import_mapping_3to2.as_ptr(), module_name.as_ptr());
+    if !item.is_null() {
+        if ffi::PyUnicode_Check(item) == 0 {
+            let message = format!(
+                "_compat_pickle.REVERSE_IMPORT_MAPPING values should be strings, not {}",
+                crate::error::type_name(item)
+            );
+            return Err(raise(ffi::PyExc_RuntimeError, &message));
+        }
+        *module_name = Owned::borrowed(item);
+    } else if !ffi::PyErr_Occurred().is_null() {
+        return Err(Failed);
+    }
+    Ok(())
+}
+
+/// `save_type`: the classes of the singletons None, Ellipsis and
+/// NotImplemented are not importable, so they go as `type(singleton)`.
+pub unsafe fn save_type(p: &mut Core, obj: *mut PyObject) -> Res {
+    for singleton in [ffi::Py_None(), ffi::Py_Ellipsis(), ffi::Py_NotImplemented()] {
+        if obj == ffi::Py_TYPE(singleton).cast() {
+            let args = tuple_of(&[singleton])?;
+            let type_type: *mut PyObject = std::ptr::addr_of_mut!(ffi::PyType_Type).cast();
+            let reduce_value = tuple_of(&[type_type, args.as_ptr()])?;
+            return save_reduce(p, reduce_value.as_ptr(), obj);
+        }
+    }
+    save_global(p, obj, None)
+}
+
+pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut PyObject>) -> Res {
+    let st = state();
+    let mut global_name = match name {
+        Some(name) => Owned::borrowed(name),
+        None => match lookup_attr(obj, st.str_qualname.as_ptr())? {
+            Some(qualname) => qualname,
+            None => Owned::new(check(ffi::PyObject_GetAttr(obj, st.str_name.as_ptr()))?),
+        },
+    };
+    let dotted = dotted_path(std::ptr::null_mut(), global_name.as_ptr())?;
+    let mut module_name = whichmodule(obj, dotted.as_ptr())?;
+
+    let Some(module) = Owned::from_nullable(ffi::PyImport_Import(module_name.as_ptr())) else {
+        let message = format!("Can't pickle {}: import of module {} failed", repr(obj), repr(module_name.as_ptr()));
+        return Err(pickling_error(&message));
+    };
+    let n = ffi::PyList_GET_SIZE(dotted.as_ptr());
+    let lastname = Owned::borrowed(ffi::PyList_GET_ITEM(dotted.as_ptr(), n - 1));
+    let found = match deep_attribute(module.as_ptr(), dotted.as_ptr()) {
+        Ok(found) => found,
+        Err(Failed) => {
+            if !exception_matches(ffi::PyExc_Exception) {
+                return Err(Failed);
+            }
+            ffi::PyErr_Clear();
+            None
+        }
+    };
+    let Some((cls, parent)) = found else {
+        let message = format!(
+            "Can't pickle {}: attribute lookup {} on {} failed",
+            repr(obj),
+            str_of(global_name.as_ptr()),
+            str_of(module_name.as_ptr())
+        );
+        return Err(pickling_error(&message));
+    };
+    if cls.as_ptr() != obj {
+        let message = format!(
+            "Can't pickle {}: it's not the same object as {}.{}",
+            repr(obj),
+            str_of(module_name.as_ptr()),
+            str_of(global_name.as_ptr())
+        );
+        return Err(pickling_error(&message));
+    }
+    drop(cls);
+
+    if p.proto >= 2 && save_extension_code(p, obj, &module_name, &global_name)? {
+        return Ok(());
+    }
+    if parent.as_ptr() == module.as_ptr() {
+        global_name = lastname.clone();
+    }
+    if p.proto >= 4 {
+        save(p, module_name.as_ptr(), false)?;
+        save(p, global_name.as_ptr(), false)?;
+        p.out.write_byte(STACK_GLOBAL)?;
+    } else if parent.as_ptr() != module.as_ptr() {
+        // Before protocol 4 a nested name loads as getattr(parent, last).
+        let args = tuple_of(&[parent.as_ptr(), lastname.as_ptr()])?;
+        let reduce_value = tuple_of(&[st.getattr.as_ptr(), args.as_ptr()])?;
+        save_reduce(p, reduce_value.as_ptr(), std::ptr::null_mut())?;
+    } else {
+        p.out.write_byte(GLOBAL)?;
+        if p.proto < 3 && p.fix_imports {
+            fix_imports(&mut module_name, &mut global_name)?;
+        }
+        write_identifier(p, module_name.as_ptr(), "module")?;
+        write_identifier(p, global_name.as_ptr(), "global")?;
+    }
+    memo_put(p, obj)
+}
+
+/// Protocol 3 writes UTF-8 names; older ones only ASCII, for Python 2.
+unsafe fn write_identifier(p: &mut Core, name: *mut PyObject, what: &str) -> Res {
+    let encoded = if p.proto == 3 { ffi::PyUnicode_AsUTF8String(name) } else { ffi::PyUnicode_AsASCIIString(name) };
+    let Some(encoded) = Owned::from_nullable(encoded) else {
+        if exception_matches(ffi::PyExc_UnicodeEncodeError) {
+            let message = format!("can't pickle {what} identifier '{}' using pickle protocol {}", str_of(name), p.proto);
+            return Err(pickling_error(&message));
+        }
+        return Err(Failed);
+    };
+    let data = ffi::PyBytes_AS_STRING(encoded.as_ptr()) as *const u8;
+    p.out.write(std::slice::from_raw_parts(data, ffi::Py_SIZE(encoded.as_ptr()) as usize))?;
+    p.out.write_byte(b'\n')
+}
+
+/// EXT1/EXT2/EXT4 for globals in `copyreg`'s extension registry. Returns
+/// `false` when the global is not registered.
+unsafe fn save_extension_code(p: &mut Core, obj: *mut PyObject, module_name: &Owned, global_name: &Owned) -> Res<bool> {
+    let key = tuple_of(&[module_name.as_ptr(), global_name.as_ptr()])?;
+    let code_obj = ffi::PyDict_GetItemWithError(state().extension_registry.as_ptr(), key.as_ptr());
+    if code_obj.is_null() {
+        return if ffi::PyErr_Occurred().is_null() { Ok(false) } else { Err(Failed) };
+    }
+    if ffi::PyLong_Check(code_obj) == 0 {
+        let message = format!("Can't pickle {}: extension code {} isn't an integer", repr(obj), repr(code_obj));
+        return Err(pickling_error(&message));
+    }
+    let code = ffi::PyLong_AsLong(code_obj);
+    if code <= 0 || code > 0x7fff_ffff {
+        if ffi::PyErr_Occurred().is_null() {
+            let message = format!("Can't pickle {}: extension code {code} is out of range", repr(obj));
+            return Err(pickling_error(&message));
+        }
+        return Err(Failed);
+    }
+    let b = (code as u32).to_le_bytes();
+    if code <= 0xff {
+        p.out.write(&[EXT1, b[0]])?;
+    } else if code <= 0xffff {
+        p.out.write(&[EXT2, b[0], b[1]])?;
+    } else {
+        p.out.write(&[EXT4, b[0], b[1], b[2], b[3]])?;
+    }
+    Ok(true)
+}

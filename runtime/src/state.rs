@@ -1,0 +1,102 @@
+//! Module-wide objects that `_pickle.c` keeps in its `PickleState`:
+//! exception types, copyreg tables, the Python 2 name maps and helpers.
+//! Loaded once at import; held for the life of the process.
+
+use crate::owned::Owned;
+use pyo3::prelude::*;
+use std::sync::OnceLock;
+
+pub struct ModuleState {
+    pub pickling_error: Owned,
+    /// `copyreg.dispatch_table`
+    pub dispatch_table: Owned,
+    /// `copyreg._extension_registry`
+    pub extension_registry: Owned,
+    /// `_compat_pickle.REVERSE_NAME_MAPPING` / `REVERSE_IMPORT_MAPPING`
+    pub name_mapping_3to2: Owned,
+    pub import_mapping_3to2: Owned,
+    pub codecs_encode: Owned,
+    pub getattr: Owned,
+    pub partial: Owned,
+    pub str_latin1: Owned,
+    pub str_reduce_ex: Owned,
+    pub str_reduce: Owned,
+    pub str_qualname: Owned,
+    pub str_name: Owned,
+    pub str_module: Owned,
+    pub str_main: Owned,
+    pub str_newobj: Owned,
+    pub str_newobj_ex: Owned,
+    pub str_new: Owned,
+    pub str_class: Owned,
+    pub str_items: Owned,
+    pub str_dot: Owned,
+    pub str_persistent_id: Owned,
+    pub str_reducer_override: Owned,
+    pub str_dispatch_table: Owned,
+}
+
+// The objects are only touched with the GIL held.
+unsafe impl Send for ModuleState {}
+unsafe impl Sync for ModuleState {}
+
+static STATE: OnceLock<ModuleState> = OnceLock::new();
+
+#[inline(always)]
+pub fn state() -> &'static ModuleState {
+    STATE.get().expect("anethum._anethum is not initialised")
+}
+
+fn owned(obj: Bound<'_, PyAny>) -> Owned {
+    unsafe { Owned::new(obj.into_ptr()) }
+}
+
+fn interned(py: Python<'_>, text: &str) -> Owned {
+    owned(pyo3::types::PyString::intern(py, text).clone().into_any())
+}
+
+fn exact_dict(py: Python<'_>, module: &str, name: &str) -> PyResult<Owned> {
+    let value = py.import(module)?.getattr(name)?;
+    if !value.is_exact_instance_of::<pyo3::types::PyDict>() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "{module}.{name} should be a dict, not {}",
+            value.get_type().name()?
+        )));
+    }
+    Ok(owned(value))
+}
+
+pub fn init(py: Python<'_>) -> PyResult<()> {
+    if STATE.get().is_some() {
+        return Ok(());
+    }
+    let pickle = py.import("pickle")?;
+    let state = ModuleState {
+        pickling_error: owned(pickle.getattr("PicklingError")?),
+        dispatch_table: exact_dict(py, "copyreg", "dispatch_table")?,
+        extension_registry: exact_dict(py, "copyreg", "_extension_registry")?,
+        name_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_NAME_MAPPING")?,
+        import_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_IMPORT_MAPPING")?,
+        codecs_encode: owned(py.import("codecs")?.getattr("encode")?),
+        getattr: owned(py.import("builtins")?.getattr("getattr")?),
+        partial: owned(py.import("functools")?.getattr("partial")?),
+        str_latin1: interned(py, "latin1"),
+        str_reduce_ex: interned(py, "__reduce_ex__"),
+        str_reduce: interned(py, "__reduce__"),
+        str_qualname: interned(py, "__qualname__"),
+        str_name: interned(py, "__name__"),
+        str_module: interned(py, "__module__"),
+        str_main: interned(py, "__main__"),
+        str_newobj: interned(py, "__newobj__"),
+        str_newobj_ex: interned(py, "__newobj_ex__"),
+        str_new: interned(py, "__new__"),
+        str_class: interned(py, "__class__"),
+        str_items: interned(py, "items"),
+        str_dot: interned(py, "."),
+        str_persistent_id: interned(py, "persistent_id"),
+        str_reducer_override: interned(py, "reducer_override"),
+        str_dispatch_table: interned(py, "dispatch_table"),
+    };
+    let _ = STATE.set(state);
+    Ok(())
+}
