@@ -28,3 +28,6 @@ fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<api::memo_proxy::PicklerMemoProxy>()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,56 @@
+# Shared helpers for the scripts in this directory (sourced, not run).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
+ALL_PYTHONS="3.9 3.10 3.11 3.12 3.13"
+TEST_DEPS="pytest hypothesis numpy"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH.
+python_for() {
+  local minor="$1" found=""
+  for candidate in "$PYENV_ROOT"/versions/"$minor".*/bin/python; do
+    [ -x "$candidate" ] && found="$candidate"
+  done
+  if [ -z "$found" ] && command -v "python$minor" >/dev/null; then
+    found="$(command -v "python$minor")"
+  fi
+  [ -n "$found" ] || { echo "no CPython $minor found (looked in $PYENV_ROOT/versions and PATH)" >&2; return 1; }
+  echo "$found"
+}
+
+# A venv at $2 for interpreter $1 with maturin and the test dependencies.
+make_venv() {
+  local python="$1" venv="$2"
+  if [ ! -x "$venv/bin/python" ]; then
+    "$python" -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check maturin $TEST_DEPS
+}
+
+# Builds the wheel for one interpreter into wheels/ and prints its path.
+# Each version gets its own target dir so builds don't invalidate each other.
+build_wheel() {
+  local minor="$1" python="$2" maturin="$3"
+  local tag="cp${minor/./}"
+  rm -f "$ROOT"/wheels/anethum-*-"$tag"-*.whl
+  CARGO_TARGET_DIR="$ROOT/target-py${minor/./}" "$maturin" build --release --quiet \
+    -i "$python" -o "$ROOT/wheels" -m "$ROOT/pyproject.toml" >&2
+  ls "$ROOT"/wheels/anethum-*-"$tag"-*.whl
+}
+
+# pytest, with exit code 5 ("no tests collected") turned into a failure:
+# an empty run here means the suite went missing, not that all is well.
+run_pytest() {
+  local python="$1"; shift
+  local status=0
+  "$python" -m pytest "$@" || status=$?
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: the suite is missing or mis-configured" >&2
+    return 1
+  fi
+  return "$status"
+}

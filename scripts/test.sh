@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: generated code in step with the spec, the Rust tests,
+# then for each CPython (ANETHUM_PYTHONS, default 3.9 … 3.13) a fresh wheel
+# installed into a fresh venv and the whole Python suite against it.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+pythons="${ANETHUM_PYTHONS:-$ALL_PYTHONS}"
+
+say "generated code is in step with spec/, templates/ and facts/"
+cargo xtask gen --all --check
+
+say "Rust tests (codegen, xtask)"
+cargo test -q -p anethum-codegen -p xtask
+
+say "Rust tests (runtime, embedded CPython 3.11)"
+py311="$(python_for 3.11)"
+PYO3_PYTHON="$py311" LD_LIBRARY_PATH="$("$py311" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')" \
+  CARGO_TARGET_DIR="$ROOT/target-py311" cargo test -q -p anethum-runtime
+
+failed=""
+for minor in $pythons; do
+  python="$(python_for "$minor")"
+  venv="$ROOT/.venv-test/py${minor/./}"
+  say "CPython $minor: fresh venv, wheel, tests"
+  rm -rf "$venv"
+  make_venv "$python" "$venv"
+  wheel="$(build_wheel "$minor" "$python" "$venv/bin/maturin")"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+  # Run from a directory without the source tree, so the installed wheel is tested.
+  if ! (cd "$ROOT/tests" && run_pytest "$venv/bin/python" -q -p no:cacheprovider "$ROOT/tests/python" "$ROOT/tests/cpython"); then
+    failed="$failed $minor"
+  fi
+done
+
+if [ -n "$failed" ]; then
+  echo "FAILED on CPython:$failed" >&2
+  exit 1
+fi
+say "all tests passed on CPython $pythons"
