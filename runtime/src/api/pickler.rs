@@ -5,6 +5,7 @@ use super::fetch;
 use super::functions::{file_write, truth};
 use super::memo_proxy::{PicklerMemoProxy, memo_from_object};
 use crate::core::Core;
+use crate::generated::facts::behaviour;
 use crate::state::state;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
@@ -62,25 +63,11 @@ impl Pickler {
             core.fast_memo = None;
         }
         let st = state();
-        let persistent_id = lookup(slf, st.str_persistent_id.as_ptr())?;
-        {
-            let mut this = slf.borrow_mut();
-            this.core.pers_func = None;
-            this.core.pers_func_self = std::ptr::null_mut();
-            if let Some(func) = persistent_id {
-                // A method of this very Pickler is kept unbound, so the
-                // Pickler does not keep itself alive through it.
-                match bound_to(&func, slf.as_any()) {
-                    Some(unbound) => {
-                        this.core.pers_func = Some(unbound);
-                        this.core.pers_func_self = slf.as_ptr();
-                    }
-                    None => this.core.pers_func = Some(func.unbind()),
-                }
-            }
-            if this.core.dispatch_table.is_some() {
-                return Ok(());
-            }
+        if !behaviour::PERSISTENT_ID_IS_METHOD {
+            capture_persistent_id(slf)?;
+        }
+        if slf.borrow().core.dispatch_table.is_some() {
+            return Ok(());
         }
         let dispatch_table = lookup(slf, st.str_dispatch_table.as_ptr())?;
         slf.borrow_mut().core.dispatch_table = dispatch_table.map(Bound::unbind);
@@ -95,6 +82,9 @@ impl Pickler {
             let message = format!("Pickler.__init__() was not called by {name}.__init__()");
             return Err(fetch(py, unsafe { crate::error::pickling_error(&message) }));
         }
+        if behaviour::PERSISTENT_ID_IS_METHOD {
+            capture_persistent_id(slf)?;
+        }
         let reducer_override = lookup(slf, state().str_reducer_override.as_ptr())?;
         let mut this = slf.borrow_mut();
         let core = &mut this.core;
@@ -105,6 +95,10 @@ impl Pickler {
         // The override is often a bound method of this Pickler: drop it so
         // the Pickler (and the memo's objects) are not kept alive by a cycle.
         core.reducer_override = None;
+        if behaviour::PERSISTENT_ID_IS_METHOD {
+            core.pers_func = None;
+            core.pers_func_self = std::ptr::null_mut();
+        }
         map(py, result)
     }
 
@@ -125,6 +119,12 @@ impl Pickler {
         Ok(())
     }
 
+    /// The default `persistent_id` (3.13 and later): no persistent ids.
+    #[cfg(Py_3_13)]
+    #[pyo3(name = "persistent_id")]
+    fn default_persistent_id(&self, _obj: &Bound<'_, PyAny>) {}
+
+    #[cfg(not(Py_3_13))]
     #[getter]
     fn persistent_id(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let Some(func) = self.core.pers_func.as_ref() else {
@@ -139,6 +139,7 @@ impl Pickler {
         }
     }
 
+    #[cfg(not(Py_3_13))]
     #[setter]
     fn set_persistent_id(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let value = value.ok_or_else(|| PyTypeError::new_err("attribute deletion is not supported"))?;
@@ -215,6 +216,35 @@ impl Pickler {
         core.fast_memo = None;
         unsafe { core.memo.clear() }
     }
+}
+
+/// `init_method_ref` for `persistent_id`: up to 3.12 read once in
+/// `__init__`, from 3.13 at each `dump()` (then the base class's own
+/// do-nothing method counts as absent, so it costs nothing per object).
+fn capture_persistent_id(slf: &Bound<'_, Pickler>) -> PyResult<()> {
+    let found = lookup(slf, state().str_persistent_id.as_ptr())?;
+    let found = found.filter(|f| !(behaviour::PERSISTENT_ID_IS_METHOD && is_default_method(f, slf.as_any())));
+    let mut this = slf.borrow_mut();
+    this.core.pers_func = None;
+    this.core.pers_func_self = std::ptr::null_mut();
+    if let Some(func) = found {
+        // A method of this very Pickler is kept unbound, so the Pickler
+        // does not keep itself alive through it.
+        match bound_to(&func, slf.as_any()) {
+            Some(unbound) => {
+                this.core.pers_func = Some(unbound);
+                this.core.pers_func_self = slf.as_ptr();
+            }
+            None => this.core.pers_func = Some(func.unbind()),
+        }
+    }
+    Ok(())
+}
+
+/// A builtin method bound to `target`: our own `persistent_id`.
+fn is_default_method(found: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> bool {
+    let is_builtin = unsafe { pyo3::ffi::PyCFunction_Check(found.as_ptr()) != 0 };
+    is_builtin && found.getattr(pyo3::intern!(found.py(), "__self__")).is_ok_and(|s| s.is(target))
 }
 
 /// `getattr(obj, name)` with a missing attribute as `None`.

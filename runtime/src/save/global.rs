@@ -7,7 +7,8 @@ use crate::core::Core;
 use crate::error::{Failed, Res, check, exception_matches, pickling_error, raise, repr, str_of};
 use crate::ffi::{self, PyObject};
 use crate::generated::dispatch::save;
-use crate::opcodes::{EXT1, EXT2, EXT4, GLOBAL, STACK_GLOBAL};
+use crate::generated::facts::behaviour;
+use crate::opcodes::{EXT1, EXT2, EXT4, GLOBAL, MARK, REDUCE, STACK_GLOBAL, TUPLE, TUPLE2};
 use crate::owned::{Owned, tuple_of};
 use crate::state::state;
 
@@ -28,9 +29,9 @@ unsafe fn dotted_path(obj: *mut PyObject, name: *mut PyObject) -> Res<Owned> {
         let part = ffi::PyList_GET_ITEM(parts.as_ptr(), i);
         if ffi::PyUnicode_CompareWithASCIIString(part, c"<locals>".as_ptr()) == 0 {
             let message = if obj.is_null() {
-                format!("Can't pickle local object {}", repr(name))
+                format!("{} {}", behaviour::LOCAL_OBJECT_ERROR, repr(name))
             } else {
-                format!("Can't pickle local attribute {} on {}", repr(name), repr(obj))
+                format!("{} {} on {}", behaviour::LOCAL_ATTRIBUTE_ERROR, repr(name), repr(obj))
             };
             return Err(raise(ffi::PyExc_AttributeError, &message));
         }
@@ -164,7 +165,7 @@ pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut Py
         },
     };
     let dotted = dotted_path(std::ptr::null_mut(), global_name.as_ptr())?;
-    let mut module_name = whichmodule(obj, dotted.as_ptr())?;
+    let module_name = whichmodule(obj, dotted.as_ptr())?;
 
     let Some(module) = Owned::from_nullable(ffi::PyImport_Import(module_name.as_ptr())) else {
         let message = format!("Can't pickle {}: import of module {} failed", repr(obj), repr(module_name.as_ptr()));
@@ -213,19 +214,50 @@ pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut Py
         save(p, global_name.as_ptr(), false)?;
         p.out.write_byte(STACK_GLOBAL)?;
     } else if parent.as_ptr() != module.as_ptr() {
-        // Before protocol 4 a nested name loads as getattr(parent, last).
-        let args = tuple_of(&[parent.as_ptr(), lastname.as_ptr()])?;
-        let reduce_value = tuple_of(&[st.getattr.as_ptr(), args.as_ptr()])?;
-        save_reduce(p, reduce_value.as_ptr(), std::ptr::null_mut())?;
-    } else {
-        p.out.write_byte(GLOBAL)?;
-        if p.proto < 3 && p.fix_imports {
-            fix_imports(&mut module_name, &mut global_name)?;
+        if behaviour::NESTED_NAMES_AS_GETATTR_CHAIN {
+            save_nested_as_getattr_chain(p, module_name, dotted.as_ptr())?;
+        } else {
+            // Before protocol 4 a nested name loads as getattr(parent, last).
+            let args = tuple_of(&[parent.as_ptr(), lastname.as_ptr()])?;
+            let reduce_value = tuple_of(&[st.getattr.as_ptr(), args.as_ptr()])?;
+            save_reduce(p, reduce_value.as_ptr(), std::ptr::null_mut())?;
         }
-        write_identifier(p, module_name.as_ptr(), "module")?;
-        write_identifier(p, global_name.as_ptr(), "global")?;
+    } else {
+        save_toplevel_by_name(p, module_name, global_name)?;
     }
     memo_put(p, obj)
+}
+
+/// GLOBAL for a top-level name, in Python 2 spelling when asked to.
+unsafe fn save_toplevel_by_name(p: &mut Core, mut module_name: Owned, mut global_name: Owned) -> Res {
+    p.out.write_byte(GLOBAL)?;
+    if p.proto < 3 && p.fix_imports {
+        fix_imports(&mut module_name, &mut global_name)?;
+    }
+    write_identifier(p, module_name.as_ptr(), "module")?;
+    write_identifier(p, global_name.as_ptr(), "global")
+}
+
+/// The 3.13 form of a nested name before protocol 4:
+/// `getattr(getattr(top, a), b)` with `top` written as a plain GLOBAL, so
+/// the intermediate objects themselves are never pickled.
+unsafe fn save_nested_as_getattr_chain(p: &mut Core, module_name: Owned, dotted: *mut PyObject) -> Res {
+    let getattr = state().getattr.as_ptr();
+    let n = ffi::PyList_GET_SIZE(dotted);
+    for _ in 1..n {
+        save(p, getattr, false)?;
+        if p.proto < 2 {
+            p.out.write_byte(MARK)?;
+        }
+    }
+    let top = Owned::borrowed(ffi::PyList_GET_ITEM(dotted, 0));
+    save_toplevel_by_name(p, module_name, top)?;
+    for i in 1..n {
+        save(p, ffi::PyList_GET_ITEM(dotted, i), false)?;
+        p.out.write_byte(if p.proto < 2 { TUPLE } else { TUPLE2 })?;
+        p.out.write_byte(REDUCE)?;
+    }
+    Ok(())
 }
 
 /// Protocol 3 writes UTF-8 names; older ones only ASCII, for Python 2.
@@ -251,17 +283,20 @@ unsafe fn save_extension_code(p: &mut Core, obj: *mut PyObject, module_name: &Ow
     if code_obj.is_null() {
         return if ffi::PyErr_Occurred().is_null() { Ok(false) } else { Err(Failed) };
     }
-    if ffi::PyLong_Check(code_obj) == 0 {
+    if !behaviour::EXTENSION_CODE_AS_INDEX && ffi::PyLong_Check(code_obj) == 0 {
         let message = format!("Can't pickle {}: extension code {} isn't an integer", repr(obj), repr(code_obj));
         return Err(pickling_error(&message));
     }
     let code = ffi::PyLong_AsLong(code_obj);
-    if code <= 0 || code > 0x7fff_ffff {
-        if ffi::PyErr_Occurred().is_null() {
-            let message = format!("Can't pickle {}: extension code {code} is out of range", repr(obj));
-            return Err(pickling_error(&message));
-        }
+    if code == -1 && !ffi::PyErr_Occurred().is_null() {
         return Err(Failed);
+    }
+    if code <= 0 || code > 0x7fff_ffff {
+        if behaviour::EXTENSION_CODE_AS_INDEX {
+            return Err(raise(ffi::PyExc_RuntimeError, &format!("extension code {code} is out of range")));
+        }
+        let message = format!("Can't pickle {}: extension code {code} is out of range", repr(obj));
+        return Err(pickling_error(&message));
     }
     let b = (code as u32).to_le_bytes();
     if code <= 0xff {

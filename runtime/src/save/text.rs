@@ -88,7 +88,7 @@ pub unsafe fn save_bytearray_data(p: &mut Core, obj: *mut PyObject, data: &[u8])
 
 pub unsafe fn save_picklebuffer(p: &mut Core, obj: *mut PyObject) -> Res {
     if p.proto < 5 {
-        return Err(pickling_error("PickleBuffer can only pickled with protocol >= 5"));
+        return Err(pickling_error(crate::generated::facts::behaviour::PICKLEBUFFER_PROTOCOL_ERROR));
     }
     let view = compat::PyPickleBuffer_GetBuffer(obj);
     if view.is_null() {

@@ -1,0 +1,216 @@
+//! `quote!` fragments whose shape depends on the spec: the `if` arms of
+//! `save()` and the constant tables of `facts.rs`. Templates splice them in
+//! after `emit::format_*` has pretty-printed them.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{
+    BehaviourConst, BehaviourValue, DispatchArm, FactsModel, OverrideArm, StateSetter, TypeTest,
+};
+
+fn type_test(test: &TypeTest) -> TokenStream {
+    match test {
+        TypeTest::Identity(singletons) => {
+            let checks = singletons.iter().map(|s| {
+                let s = format_ident!("{s}");
+                quote!(obj == types::#s())
+            });
+            quote!(#(#checks)||*)
+        }
+        TypeTest::ExactType(t) => {
+            let t = format_ident!("{t}");
+            quote!(tp == types::#t())
+        }
+        TypeTest::Subtype(t) => {
+            let t = format_ident!("{t}");
+            quote!(types::is_subtype(tp, types::#t()))
+        }
+    }
+}
+
+/// `if <test> { return saver(p, obj, extra...); }`
+pub fn dispatch_arm(arm: &DispatchArm) -> TokenStream {
+    let test = type_test(&arm.test);
+    let saver = format_ident!("{}", arm.saver);
+    let extra = arm
+        .extra_args
+        .iter()
+        .map(|a| a.parse::<TokenStream>().expect("checked by lower"));
+    quote! {
+        if #test {
+            return #saver(p, obj #(, #extra)*);
+        }
+    }
+}
+
+/// `if <type test> && predicate(p, obj)? { return saver(p, obj); }`
+pub fn override_arm(arm: &OverrideArm) -> TokenStream {
+    let mut conds = Vec::new();
+    if let Some(test) = &arm.test {
+        conds.push(type_test(test));
+    }
+    if let Some(pred) = &arm.predicate {
+        let pred = format_ident!("{pred}");
+        conds.push(quote!(#pred(p, obj)?));
+    }
+    let saver = format_ident!("{}", arm.saver);
+    quote! {
+        if #(#conds)&&* {
+            return #saver(p, obj);
+        }
+    }
+}
+
+pub fn state_setter(s: &StateSetter) -> TokenStream {
+    let name = format_ident!("{}", s.const_name);
+    let doc = format!(" {}", s.doc);
+    let (module, qualname) = (&s.module, &s.qualname);
+    quote! {
+        #[doc = #doc]
+        pub const #name: StateSetter = StateSetter { module: #module, qualname: #qualname };
+    }
+}
+
+pub fn state_setter_list(all: &[StateSetter]) -> TokenStream {
+    let names = all.iter().map(|s| format_ident!("{}", s.const_name));
+    quote! {
+        /// Every state setter of this version, in spec order.
+        pub const ALL: &[StateSetter] = &[#(#names),*];
+    }
+}
+
+/// `pub mod behaviour { ... }` in `facts.rs`: one constant per name of
+/// `spec/behaviour.toml`, with this version's value.
+pub fn behaviour(all: &[BehaviourConst]) -> TokenStream {
+    let consts = all.iter().map(|b| {
+        let name = format_ident!("{}", b.name);
+        let doc = format!(" {}", b.doc);
+        let (ty, value) = match &b.value {
+            BehaviourValue::Bool(v) => (quote!(bool), quote!(#v)),
+            BehaviourValue::Str(s) => (quote!(&str), quote!(#s)),
+        };
+        quote! {
+            #[doc = #doc]
+            pub const #name: #ty = #value;
+        }
+    });
+    quote! {
+        /// Behaviour that differs between CPython versions (spec/behaviour.toml).
+        pub mod behaviour {
+            #(#consts)*
+        }
+    }
+}
+
+/// The items of `facts.rs` after its module doc.
+pub fn facts(f: &FactsModel) -> TokenStream {
+    let minor = Literal::u32_unsuffixed(f.python_version[1]);
+    let highest = Literal::i32_unsuffixed(f.highest_protocol as i32);
+    let default = Literal::i32_unsuffixed(f.default_protocol as i32);
+    let pickle_opcodes = f.pickle_opcodes.iter().map(|op| {
+        let name = format_ident!("{}", op.name);
+        let doc = format!(" Since protocol {}.", op.proto);
+        let code = byte_literal(op.code).unwrap_or_else(|| hex(op.code));
+        quote! {
+            #[doc = #doc]
+            pub const #name: u8 = #code;
+        }
+    });
+    let opcodes = f.opcodes.iter().map(|(name, op)| {
+        let name = format_ident!("{name}");
+        let op = Literal::u8_unsuffixed(*op);
+        quote!(pub const #name: u8 = #op;)
+    });
+    let pseudo = f.pseudo_opcodes.iter().map(|(name, op)| {
+        let name = format_ident!("{name}");
+        let op = Literal::u16_unsuffixed(*op);
+        quote!(pub const #name: u16 = #op;)
+    });
+    let have_argument = Literal::u8_unsuffixed(f.have_argument);
+    let hasarg = f.hasarg.iter().map(|n| format_ident!("{n}"));
+    let has_arg = if f.hasarg.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(op, #(#hasarg)|*))
+    };
+    let inline_cache = inline_cache(f);
+    let fields = &f.code_constructor_fields;
+    let required = Literal::usize_unsuffixed(f.code_constructor_required);
+    let attributes = &f.code_attributes;
+    quote! {
+        pub const PY_MINOR: u32 = #minor;
+        pub const HIGHEST_PROTOCOL: i32 = #highest;
+        pub const DEFAULT_PROTOCOL: i32 = #default;
+
+        /// Parameters of `types.CodeType(...)`, in order.
+        pub const CODE_CONSTRUCTOR_FIELDS: &[&str] = &[#(#fields),*];
+        /// How many leading `CODE_CONSTRUCTOR_FIELDS` have no default.
+        pub const CODE_CONSTRUCTOR_REQUIRED: usize = #required;
+        /// Every `co_*` name on `types.CodeType`, methods included, sorted.
+        pub const CODE_ATTRIBUTES: &[&str] = &[#(#attributes),*];
+
+        /// `pickletools.opcodes`: one constant per opcode, by code byte.
+        pub mod pickle_opcodes {
+            #(#pickle_opcodes)*
+        }
+
+        /// `dis.opmap`, by value.
+        pub mod bytecode {
+            #(#opcodes)*
+
+            /// `dis.HAVE_ARGUMENT`.
+            pub const HAVE_ARGUMENT: u8 = #have_argument;
+
+            /// Whether an opcode takes an argument (`dis.hasarg`, or
+            /// `>= HAVE_ARGUMENT` before 3.12).
+            pub const fn has_arg(op: u8) -> bool {
+                #has_arg
+            }
+
+            #inline_cache
+
+            /// Compiler pseudo-instructions; they never appear in `co_code`.
+            pub mod pseudo {
+                #(#pseudo)*
+            }
+        }
+    }
+}
+
+fn inline_cache(f: &FactsModel) -> TokenStream {
+    let Some(entries) = &f.inline_cache_entries else {
+        return quote! {
+            /// This version has no inline caches.
+            pub const INLINE_CACHE_ENTRIES: Option<[u8; 256]> = None;
+        };
+    };
+    let rows = entries.iter().map(|(name, _, n)| {
+        let name = format_ident!("{name}");
+        let n = Literal::u8_unsuffixed(*n);
+        quote!(table[#name as usize] = #n;)
+    });
+    quote! {
+        /// `dis._inline_cache_entries`, indexed by opcode: how many
+        /// `CACHE` code units follow each instruction.
+        pub const INLINE_CACHE_ENTRIES: Option<[u8; 256]> = Some({
+            let mut table = [0u8; 256];
+            #(#rows)*
+            table
+        });
+    }
+}
+
+/// `b'('` for printable ASCII, so the table reads like `_pickle.c`.
+fn byte_literal(b: u8) -> Option<TokenStream> {
+    (b.is_ascii_graphic() || b == b' ').then(|| {
+        let lit = Literal::byte_character(b);
+        quote!(#lit)
+    })
+}
+
+fn hex(b: u8) -> TokenStream {
+    format!("0x{b:02x}")
+        .parse()
+        .expect("a hex literal is one token")
+}

@@ -1,0 +1,52 @@
+"""Type stubs for the Rust extension module ``anethum._anethum``."""
+
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Union
+
+from pickle import PickleBuffer
+
+HIGHEST_PROTOCOL: int
+DEFAULT_PROTOCOL: int
+
+class _WritableFileobj(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
+
+_BufferCallback = Optional[Callable[[PickleBuffer], Any]]
+_ReducedType = Union[str, tuple[Any, ...]]
+
+def dumps(
+    obj: Any,
+    protocol: Optional[int] = None,
+    *,
+    fix_imports: bool = True,
+    buffer_callback: _BufferCallback = None,
+) -> bytes: ...
+def dump(
+    obj: Any,
+    file: _WritableFileobj,
+    protocol: Optional[int] = None,
+    *,
+    fix_imports: bool = True,
+    buffer_callback: _BufferCallback = None,
+) -> None: ...
+
+class PicklerMemoProxy:
+    def clear(self) -> None: ...
+    def copy(self) -> dict[int, tuple[int, Any]]: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+class Pickler:
+    fast: int
+    bin: int
+    memo: Union[PicklerMemoProxy, dict[int, tuple[int, Any]]]
+    persistent_id: Callable[[Any], Any]
+    dispatch_table: Mapping[type, Callable[[Any], _ReducedType]]
+    def __init__(
+        self,
+        file: _WritableFileobj,
+        protocol: Optional[int] = None,
+        fix_imports: bool = True,
+        buffer_callback: _BufferCallback = None,
+    ) -> None: ...
+    def dump(self, obj: Any, /) -> None: ...
+    def clear_memo(self) -> None: ...
+    def __sizeof__(self) -> int: ...
