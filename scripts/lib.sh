@@ -37,8 +37,8 @@ build_wheel() {
   local minor="$1" python="$2" maturin="$3"
   local tag="cp${minor/./}"
   rm -f "$ROOT"/wheels/anethum-*-"$tag"-*.whl
-  CARGO_TARGET_DIR="$ROOT/target-py${minor/./}" "$maturin" build --release --quiet \
-    -i "$python" -o "$ROOT/wheels" -m "$ROOT/pyproject.toml" >&2
+  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT/target-py${minor/./}" "$maturin" build --release --quiet \
+    -i "$python" -o "$ROOT/wheels" >&2)
   ls "$ROOT"/wheels/anethum-*-"$tag"-*.whl
 }
 

@@ -32,6 +32,9 @@ pub struct Core {
     pub buffer_callback: Option<Py<PyAny>>,
 }
 
+// Only touched with the GIL held; free-threaded builds are refused.
+unsafe impl Send for Core {}
+
 impl Core {
     pub unsafe fn new() -> Result<Core, Failed> {
         Ok(Core {

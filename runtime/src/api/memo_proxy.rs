@@ -16,15 +16,16 @@ pub struct PicklerMemoProxy {
 #[pymethods]
 impl PicklerMemoProxy {
     /// Remove all items from memo.
-    fn clear(&self, py: Python<'_>) {
-        unsafe { self.pickler.borrow_mut(py).core.memo.clear() }
+    fn clear(&self) -> PyResult<()> {
+        unsafe { self.pickler.get().core()?.memo.clear() };
+        Ok(())
     }
 
     /// Copy the memo to a new dict: `{id(obj): (memo_id, obj)}`.
     fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let pickler = self.pickler.borrow(py);
+        let core = self.pickler.get().core()?;
         let out = PyDict::new(py);
-        for (key, id) in pickler.core.memo.entries() {
+        for (key, id) in core.memo.entries() {
             let obj = unsafe { Bound::from_borrowed_ptr(py, key) };
             out.set_item(key as usize, (id, obj))?;
         }
@@ -43,8 +44,8 @@ pub fn memo_from_object(value: &Bound<'_, PyAny>) -> PyResult<Memo> {
     let mut memo = Memo::default();
     if let Ok(proxy) = value.cast::<PicklerMemoProxy>() {
         let source = proxy.borrow().pickler.clone_ref(py);
-        let source = source.borrow(py);
-        for (key, id) in source.core.memo.entries() {
+        let core = source.get().core()?;
+        for (key, id) in core.memo.entries() {
             unsafe { memo.set(key, id) };
         }
         return Ok(memo);

@@ -1,5 +1,12 @@
 //! `anethum.Pickler`: the same surface as `_pickle.Pickler`, subclassable,
 //! with `persistent_id`, `reducer_override` and `dispatch_table` hooks.
+//!
+//! The class is frozen: its state sits behind locks that are only ever
+//! tried, never waited on (the GIL already serialises callers). `dump()`
+//! holds the core for its whole run, so a hook that calls back into this
+//! Pickler meanwhile gets a clear RuntimeError instead of corrupting it;
+//! the plain attributes (`fast`, `bin`, `dispatch_table`,
+//! `persistent_id`) stay readable and writable at any time, as in C.
 
 use super::fetch;
 use super::functions::{file_write, truth};
@@ -7,27 +14,56 @@ use super::memo_proxy::{PicklerMemoProxy, memo_from_object};
 use crate::core::Core;
 use crate::generated::facts::behaviour;
 use crate::state::state;
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
+use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// Pickler(file, protocol=None, fix_imports=True, buffer_callback=None)
 ///
 /// Writes pickles to `file` (anything with a `write(bytes)` method), byte
 /// for byte as `pickle.Pickler` does. Subclasses may define
 /// `persistent_id(obj)`, `reducer_override(obj)` and `dispatch_table`.
-#[pyclass(subclass, module = "anethum", name = "Pickler")]
+#[pyclass(subclass, frozen, module = "anethum", name = "Pickler")]
 pub struct Pickler {
-    pub core: Core,
+    core: Mutex<Core>,
+    hooks: Mutex<Hooks>,
+    bin: AtomicI32,
+    fast: AtomicI32,
 }
 
-// The core's raw pointers are only touched while holding the GIL, and
-// free-threaded builds are refused at build time.
-unsafe impl Send for Pickler {}
-unsafe impl Sync for Pickler {}
+#[derive(Default)]
+struct Hooks {
+    dispatch_table: Option<Py<PyAny>>,
+    /// `persistent_id`, unbound if it was a method of this Pickler.
+    persistent_id: Option<Py<PyAny>>,
+    persistent_id_is_method: bool,
+}
 
 fn map<T>(py: Python<'_>, r: Result<T, crate::error::Failed>) -> PyResult<T> {
     r.map_err(|e| fetch(py, e))
+}
+
+fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+impl Pickler {
+    /// The core, or a RuntimeError while a `dump()` of this Pickler runs.
+    pub fn core(&self) -> PyResult<MutexGuard<'_, Core>> {
+        try_lock(&self.core)
+            .ok_or_else(|| PyRuntimeError::new_err("this Pickler is in the middle of dump(); it can't be used meanwhile"))
+    }
+
+    fn hooks(&self) -> MutexGuard<'_, Hooks> {
+        // Never contended: no Python code runs while it is held.
+        try_lock(&self.hooks).expect("Pickler hooks are never held across Python code")
+    }
 }
 
 #[pymethods]
@@ -35,7 +71,12 @@ impl Pickler {
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
     fn new(py: Python<'_>, _args: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(Pickler { core: map(py, unsafe { Core::new() })? })
+        Ok(Pickler {
+            core: Mutex::new(map(py, unsafe { Core::new() })?),
+            hooks: Mutex::new(Hooks::default()),
+            bin: AtomicI32::new(0),
+            fast: AtomicI32::new(0),
+        })
     }
 
     #[pyo3(signature = (file, protocol=None, fix_imports=None, buffer_callback=None))]
@@ -47,37 +88,39 @@ impl Pickler {
         buffer_callback: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let py = slf.py();
+        let this = slf.get();
         let fix_imports = truth(fix_imports)?;
         {
-            let mut this = slf.borrow_mut();
-            if this.core.out.file_write.is_some() {
-                let fresh = map(py, unsafe { Core::new() })?;
-                this.core = fresh;
+            let mut core = this.core()?;
+            if core.out.file_write.is_some() {
+                // Called again: start over, as _pickle's Pickler_clear does.
+                *core = map(py, unsafe { Core::new() })?;
+                *this.hooks() = Hooks::default();
             }
-            let core = &mut this.core;
             map(py, unsafe { core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports) })?;
             core.out.file_write = Some(file_write(file)?);
             map(py, unsafe { core.set_buffer_callback(buffer_callback) })?;
-            core.fast = 0;
             core.fast_nesting = 0;
             core.fast_memo = None;
+            this.bin.store(core.bin, Relaxed);
+            this.fast.store(0, Relaxed);
         }
-        let st = state();
         if !behaviour::PERSISTENT_ID_IS_METHOD {
             capture_persistent_id(slf)?;
         }
-        if slf.borrow().core.dispatch_table.is_some() {
+        if this.hooks().dispatch_table.is_some() {
             return Ok(());
         }
-        let dispatch_table = lookup(slf, st.str_dispatch_table.as_ptr())?;
-        slf.borrow_mut().core.dispatch_table = dispatch_table.map(Bound::unbind);
+        let dispatch_table = lookup(slf, state().str_dispatch_table.as_ptr())?;
+        this.hooks().dispatch_table = dispatch_table.map(Bound::unbind);
         Ok(())
     }
 
     /// Write a pickled representation of the given object to the open file.
     fn dump(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
-        if slf.borrow().core.out.file_write.is_none() {
+        let this = slf.get();
+        if this.core()?.out.file_write.is_none() {
             let name = slf.get_type().name()?;
             let message = format!("Pickler.__init__() was not called by {name}.__init__()");
             return Err(fetch(py, unsafe { crate::error::pickling_error(&message) }));
@@ -86,25 +129,33 @@ impl Pickler {
             capture_persistent_id(slf)?;
         }
         let reducer_override = lookup(slf, state().str_reducer_override.as_ptr())?;
-        let mut this = slf.borrow_mut();
-        let core = &mut this.core;
+        let mut core = this.core()?;
+        {
+            let hooks = this.hooks();
+            core.dispatch_table = hooks.dispatch_table.as_ref().map(|t| t.clone_ref(py));
+            core.pers_func = hooks.persistent_id.as_ref().map(|f| f.clone_ref(py));
+            core.pers_func_self = if hooks.persistent_id_is_method { slf.as_ptr() } else { std::ptr::null_mut() };
+        }
+        core.bin = this.bin.load(Relaxed);
+        core.fast = this.fast.load(Relaxed);
         core.reducer_override = reducer_override.map(Bound::unbind);
+        let core = &mut *core;
         let result = unsafe {
             core.out.reset().and_then(|_| core.dump(obj.as_ptr())).and_then(|_| core.out.flush_to_file())
         };
-        // The override is often a bound method of this Pickler: drop it so
-        // the Pickler (and the memo's objects) are not kept alive by a cycle.
+        // The hooks are often bound methods of this Pickler: drop the
+        // copies so no cycle keeps the Pickler (and its memo) alive.
         core.reducer_override = None;
-        if behaviour::PERSISTENT_ID_IS_METHOD {
-            core.pers_func = None;
-            core.pers_func_self = std::ptr::null_mut();
-        }
+        core.pers_func = None;
+        core.pers_func_self = std::ptr::null_mut();
+        core.dispatch_table = None;
         map(py, result)
     }
 
     /// Clears the pickler's "memo".
-    fn clear_memo(&mut self) {
-        unsafe { self.core.memo.clear() }
+    fn clear_memo(&self) -> PyResult<()> {
+        unsafe { self.core()?.memo.clear() };
+        Ok(())
     }
 
     #[getter]
@@ -113,108 +164,127 @@ impl Pickler {
     }
 
     #[setter]
-    fn set_memo(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_memo(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let value = value.ok_or_else(|| PyTypeError::new_err("attribute deletion is not supported"))?;
-        self.core.memo = memo_from_object(value)?;
+        let memo = memo_from_object(value)?;
+        self.core()?.memo = memo;
         Ok(())
     }
 
     /// The default `persistent_id` (3.13 and later): no persistent ids.
     #[cfg(Py_3_13)]
     #[pyo3(name = "persistent_id")]
-    fn default_persistent_id(&self, _obj: &Bound<'_, PyAny>) {}
+    fn default_persistent_id(_slf: &Bound<'_, Self>, _obj: &Bound<'_, PyAny>) {}
 
     #[cfg(not(Py_3_13))]
     #[getter]
-    fn persistent_id(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let Some(func) = self.core.pers_func.as_ref() else {
+    fn persistent_id(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let hooks = slf.get().hooks();
+        let Some(func) = hooks.persistent_id.as_ref() else {
             return Err(PyAttributeError::new_err("persistent_id"));
         };
-        if self.core.pers_func_self.is_null() {
+        if !hooks.persistent_id_is_method {
             return Ok(func.clone_ref(py));
         }
         unsafe {
-            let method = crate::ffi::compat::PyMethod_New(func.as_ptr(), self.core.pers_func_self);
+            let method = crate::ffi::compat::PyMethod_New(func.as_ptr(), slf.as_ptr());
             Bound::from_owned_ptr_or_err(py, method).map(Bound::unbind)
         }
     }
 
     #[cfg(not(Py_3_13))]
     #[setter]
-    fn set_persistent_id(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_persistent_id(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let value = value.ok_or_else(|| PyTypeError::new_err("attribute deletion is not supported"))?;
         if !value.is_callable() {
             return Err(PyTypeError::new_err("persistent_id must be a callable taking one argument"));
         }
-        self.core.pers_func_self = std::ptr::null_mut();
-        self.core.pers_func = Some(value.clone().unbind());
+        let mut hooks = self.hooks();
+        hooks.persistent_id = Some(value.clone().unbind());
+        hooks.persistent_id_is_method = false;
         Ok(())
     }
 
     #[getter]
     fn dispatch_table(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.core.dispatch_table.as_ref() {
+        match self.hooks().dispatch_table.as_ref() {
             Some(table) => Ok(table.clone_ref(py)),
             None => Err(PyAttributeError::new_err("dispatch_table")),
         }
     }
 
     #[setter]
-    fn set_dispatch_table(&mut self, value: Option<&Bound<'_, PyAny>>) {
-        self.core.dispatch_table = value.map(|v| v.clone().unbind());
+    fn set_dispatch_table(&self, value: Option<&Bound<'_, PyAny>>) {
+        self.hooks().dispatch_table = value.map(|v| v.clone().unbind());
     }
 
     #[getter]
     fn bin(&self) -> i32 {
-        self.core.bin
+        self.bin.load(Relaxed)
     }
 
     #[setter]
-    fn set_bin(&mut self, value: Option<i32>) -> PyResult<()> {
-        self.core.bin = value.ok_or_else(|| PyTypeError::new_err("can't delete numeric/char attribute"))?;
+    fn set_bin(&self, value: Option<i32>) -> PyResult<()> {
+        let value = value.ok_or_else(|| PyTypeError::new_err("can't delete numeric/char attribute"))?;
+        self.bin.store(value, Relaxed);
         Ok(())
     }
 
     #[getter]
     fn fast(&self) -> i32 {
-        self.core.fast
+        self.fast.load(Relaxed)
     }
 
     #[setter]
-    fn set_fast(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_fast(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let value = value.ok_or_else(|| PyTypeError::new_err("can't delete numeric/char attribute"))?;
-        self.core.fast = value.extract::<i32>()?;
+        self.fast.store(value.extract::<i32>()?, Relaxed);
         Ok(())
     }
 
     /// Returns size in memory, in bytes.
     fn __sizeof__(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.core.memo.allocated() * 2 * std::mem::size_of::<usize>()
-            + self.core.out.buffer_size() as usize
+        let base = std::mem::size_of::<Self>();
+        match try_lock(&self.core) {
+            Some(core) => {
+                base + core.memo.allocated() * 2 * std::mem::size_of::<usize>() + core.out.buffer_size() as usize
+            }
+            None => base,
+        }
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        let core = &self.core;
-        for field in [&core.out.file_write, &core.pers_func, &core.dispatch_table, &core.reducer_override, &core.buffer_callback]
-        {
-            if let Some(obj) = field {
-                visit.call(obj)?;
+        // A running dump() holds the core; its references are then also
+        // held by the running frames, so skipping them is safe.
+        if let Some(core) = try_lock(&self.core) {
+            for field in [&core.out.file_write, &core.buffer_callback, &core.reducer_override] {
+                if let Some(obj) = field {
+                    visit.call(obj)?;
+                }
+            }
+        }
+        if let Some(hooks) = try_lock(&self.hooks) {
+            for field in [&hooks.dispatch_table, &hooks.persistent_id] {
+                if let Some(obj) = field {
+                    visit.call(obj)?;
+                }
             }
         }
         Ok(())
     }
 
-    fn __clear__(&mut self) {
-        let core = &mut self.core;
-        core.out.file_write = None;
-        core.pers_func = None;
-        core.pers_func_self = std::ptr::null_mut();
-        core.dispatch_table = None;
-        core.reducer_override = None;
-        core.buffer_callback = None;
-        core.fast_memo = None;
-        unsafe { core.memo.clear() }
+    fn __clear__(&self) {
+        if let Some(mut hooks) = try_lock(&self.hooks) {
+            *hooks = Hooks::default();
+        }
+        if let Some(mut core) = try_lock(&self.core) {
+            core.out.file_write = None;
+            core.buffer_callback = None;
+            core.reducer_override = None;
+            core.fast_memo = None;
+            unsafe { core.memo.clear() }
+        }
     }
 }
 
@@ -224,20 +294,18 @@ impl Pickler {
 fn capture_persistent_id(slf: &Bound<'_, Pickler>) -> PyResult<()> {
     let found = lookup(slf, state().str_persistent_id.as_ptr())?;
     let found = found.filter(|f| !(behaviour::PERSISTENT_ID_IS_METHOD && is_default_method(f, slf.as_any())));
-    let mut this = slf.borrow_mut();
-    this.core.pers_func = None;
-    this.core.pers_func_self = std::ptr::null_mut();
-    if let Some(func) = found {
+    let (func, is_method) = match found {
+        None => (None, false),
         // A method of this very Pickler is kept unbound, so the Pickler
         // does not keep itself alive through it.
-        match bound_to(&func, slf.as_any()) {
-            Some(unbound) => {
-                this.core.pers_func = Some(unbound);
-                this.core.pers_func_self = slf.as_ptr();
-            }
-            None => this.core.pers_func = Some(func.unbind()),
-        }
-    }
+        Some(func) => match bound_to(&func, slf.as_any()) {
+            Some(unbound) => (Some(unbound), true),
+            None => (Some(func.unbind()), false),
+        },
+    };
+    let mut hooks = slf.get().hooks();
+    hooks.persistent_id = func;
+    hooks.persistent_id_is_method = is_method;
     Ok(())
 }
 
@@ -255,7 +323,8 @@ fn lookup<'py>(obj: &Bound<'py, Pickler>, name: *mut pyo3::ffi::PyObject) -> PyR
 
 /// The function behind `method` if it is a method bound to `target`.
 fn bound_to(method: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
-    let is_method = unsafe { pyo3::ffi::Py_TYPE(method.as_ptr()) == std::ptr::addr_of_mut!(crate::ffi::compat::PyMethod_Type) };
+    let is_method =
+        unsafe { pyo3::ffi::Py_TYPE(method.as_ptr()) == std::ptr::addr_of_mut!(crate::ffi::compat::PyMethod_Type) };
     if !is_method {
         return None;
     }

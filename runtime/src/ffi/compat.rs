@@ -17,6 +17,8 @@ unsafe extern "C" {
     pub fn PyPickleBuffer_GetBuffer(obj: *mut PyObject) -> *const Py_buffer;
     pub static mut PyPickleBuffer_Type: PyTypeObject;
     pub static mut PyMethod_Type: PyTypeObject;
+    // Only needed where `persistent_id` is an attribute (up to 3.12).
+    #[cfg_attr(Py_3_13, allow(dead_code))]
     pub fn PyMethod_New(func: *mut PyObject, self_: *mut PyObject) -> *mut PyObject;
     #[link_name = "_PyLong_AsByteArray"]
     fn long_as_byte_array_raw(
