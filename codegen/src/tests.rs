@@ -78,11 +78,11 @@ doc = "exists only before 3.10"
 
 const RULE: &str = r#"
 [[rule]]
-name = "function_by_value"
+name = "fixture_rule"
 match = "exact_type"
 type = "function_type"
 predicate = "not_importable"
-saver = "save_function_by_value"
+saver = "save_fixture_rule"
 since = "3.12"
 doc = "functions that cannot be imported by name"
 "#;
@@ -106,8 +106,8 @@ fn since_and_until_select_versions() {
     assert!(!present(10, "dispatch.rs", "save_legacy"));
     assert!(!present(13, "dispatch.rs", "save_legacy"));
 
-    assert!(!present(11, "dispatch.rs", "save_function_by_value"));
-    let rule = "if tp == types::function_type() && not_importable(p, obj)? {\n                return save_function_by_value(p, obj);";
+    assert!(!present(11, "dispatch.rs", "save_fixture_rule"));
+    let rule = "if tp == types::function_type() && not_importable(p, obj)? {\n                    return save_fixture_rule(p, obj);";
     assert!(present(12, "dispatch.rs", rule));
     assert!(present(13, "dispatch.rs", rule));
 
@@ -125,8 +125,8 @@ fn override_rules_sit_between_reducer_override_and_globals() {
     let files = gen_ok(spec_plus("", RULE, ""), 12);
     let d = file(&files, "dispatch.rs");
     let at = |s: &str| d.find(s).unwrap_or_else(|| panic!("{s} missing"));
-    assert!(at("call_reducer_override") < at("save_function_by_value"));
-    assert!(at("save_function_by_value") < at("save_type(p, obj)"));
+    assert!(at("call_reducer_override") < at("save_fixture_rule"));
+    assert!(at("save_fixture_rule") < at("save_type(p, obj)"));
     assert!(at("return save_picklebuffer") < at("call_reducer_override"));
 }
 

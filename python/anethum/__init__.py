@@ -16,6 +16,11 @@ from pickle import (
     loads,
 )
 
+from ._registry import (
+    list_registry_pickle_by_value,
+    register_pickle_by_value,
+    unregister_pickle_by_value,
+)
 from ._anethum import (
     DEFAULT_PROTOCOL,
     HIGHEST_PROTOCOL,
@@ -37,6 +42,9 @@ __all__ = [
     "UnpicklingError",
     "dump",
     "dumps",
+    "list_registry_pickle_by_value",
+    "register_pickle_by_value",
+    "unregister_pickle_by_value",
     "load",
     "loads",
 ]

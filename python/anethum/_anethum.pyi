@@ -19,6 +19,7 @@ def dumps(
     *,
     fix_imports: bool = True,
     buffer_callback: _BufferCallback = None,
+    by_value: bool = True,
 ) -> bytes: ...
 def dump(
     obj: Any,
@@ -27,6 +28,7 @@ def dump(
     *,
     fix_imports: bool = True,
     buffer_callback: _BufferCallback = None,
+    by_value: bool = True,
 ) -> None: ...
 
 class PicklerMemoProxy:
@@ -46,6 +48,8 @@ class Pickler:
         protocol: Optional[int] = None,
         fix_imports: bool = True,
         buffer_callback: _BufferCallback = None,
+        *,
+        by_value: bool = True,
     ) -> None: ...
     def dump(self, obj: Any, /) -> None: ...
     def clear_memo(self) -> None: ...

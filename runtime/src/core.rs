@@ -30,6 +30,11 @@ pub struct Core {
     /// Looked up afresh for each `dump()` and dropped after it.
     pub reducer_override: Option<Py<PyAny>>,
     pub buffer_callback: Option<Py<PyAny>>,
+    /// Pickle by value what `pickle` can't pickle by reference (the
+    /// rules of spec/overrides.toml); off, output is exactly `pickle`'s.
+    pub by_value: bool,
+    /// Globals dicts shared by the functions pickled by value.
+    pub globals_ref: crate::by_value::GlobalsRef,
 }
 
 // Only touched with the GIL held; free-threaded builds are refused.
@@ -51,6 +56,8 @@ impl Core {
             dispatch_table: None,
             reducer_override: None,
             buffer_callback: None,
+            by_value: true,
+            globals_ref: Default::default(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! built against one interpreter with that version's generated core.
 
 mod api;
+mod by_value;
 mod core;
 mod error;
 mod ffi;

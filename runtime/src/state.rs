@@ -3,10 +3,50 @@
 //! Loaded once at import; held for the life of the process.
 
 use crate::owned::Owned;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use std::sync::OnceLock;
 
+/// Type objects looked up by name at import (see `ffi::types`). A type
+/// missing from this Python is a null pointer, which no object has.
+pub struct PythonTypes {
+    pub abstractclassmethod_type: *mut ffi::PyTypeObject,
+    pub abstractstaticmethod_type: *mut ffi::PyTypeObject,
+    pub abstractproperty_type: *mut ffi::PyTypeObject,
+    pub odict_keys_type: *mut ffi::PyTypeObject,
+    pub odict_values_type: *mut ffi::PyTypeObject,
+    pub odict_items_type: *mut ffi::PyTypeObject,
+    pub typevar_type: *mut ffi::PyTypeObject,
+    pub paramspec_type: *mut ffi::PyTypeObject,
+    pub text_file_type: *mut ffi::PyTypeObject,
+    pub dataclass_field_base_type: *mut ffi::PyTypeObject,
+}
+
+fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeObject {
+    // Held for the life of the process, like the rest of the module state.
+    match py.eval(expression, None, None) {
+        Ok(found) if found.is_instance_of::<pyo3::types::PyType>() => found.into_ptr().cast(),
+        _ => std::ptr::null_mut(),
+    }
+}
+
+fn python_types(py: Python<'_>) -> PythonTypes {
+    PythonTypes {
+        abstractclassmethod_type: python_type(py, c"__import__('abc').abstractclassmethod"),
+        abstractstaticmethod_type: python_type(py, c"__import__('abc').abstractstaticmethod"),
+        abstractproperty_type: python_type(py, c"__import__('abc').abstractproperty"),
+        odict_keys_type: python_type(py, c"type(__import__('collections').OrderedDict().keys())"),
+        odict_values_type: python_type(py, c"type(__import__('collections').OrderedDict().values())"),
+        odict_items_type: python_type(py, c"type(__import__('collections').OrderedDict().items())"),
+        typevar_type: python_type(py, c"__import__('typing').TypeVar"),
+        paramspec_type: python_type(py, c"getattr(__import__('typing'), 'ParamSpec', None)"),
+        text_file_type: python_type(py, c"__import__('io').TextIOWrapper"),
+        dataclass_field_base_type: python_type(py, c"__import__('dataclasses')._FIELD_BASE"),
+    }
+}
+
 pub struct ModuleState {
+    pub python_types: PythonTypes,
     pub pickling_error: Owned,
     /// `copyreg.dispatch_table`
     pub dispatch_table: Owned,
@@ -72,6 +112,7 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
     }
     let pickle = py.import("pickle")?;
     let state = ModuleState {
+        python_types: python_types(py),
         pickling_error: owned(pickle.getattr("PicklingError")?),
         dispatch_table: exact_dict(py, "copyreg", "dispatch_table")?,
         extension_registry: exact_dict(py, "copyreg", "_extension_registry")?,

@@ -8,19 +8,24 @@ use pyo3::types::PyBytes;
 /// Return the pickled representation of `obj` as a bytes object.
 ///
 /// Byte-for-byte the same as `pickle.dumps(obj, protocol)` for everything
-/// the standard pickler can pickle.
+/// the standard pickler can pickle by reference outside `__main__`. What it
+/// can't (lambdas, closures, classes made at run time, `__main__` code,
+/// modules registered with `register_pickle_by_value`) goes by value,
+/// unless `by_value=False`.
 #[pyfunction]
-#[pyo3(signature = (obj, protocol=None, *, fix_imports=None, buffer_callback=None))]
+#[pyo3(signature = (obj, protocol=None, *, fix_imports=None, buffer_callback=None, by_value=true))]
 pub fn dumps<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: Option<&Bound<'py, PyAny>>,
     buffer_callback: Option<Py<PyAny>>,
+    by_value: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let fix_imports = truth(fix_imports)?;
     unsafe {
         let mut core = Core::new().map_err(|e| fetch(py, e))?;
+        core.by_value = by_value;
         core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
             .map_err(|e| fetch(py, e))?;
         core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
@@ -35,7 +40,7 @@ pub fn dumps<'py>(
 /// Frames are handed to `file.write` as they fill, so memory stays near
 /// one frame plus the memo however large the pickle.
 #[pyfunction]
-#[pyo3(signature = (obj, file, protocol=None, *, fix_imports=None, buffer_callback=None))]
+#[pyo3(signature = (obj, file, protocol=None, *, fix_imports=None, buffer_callback=None, by_value=true))]
 pub fn dump<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -43,10 +48,12 @@ pub fn dump<'py>(
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: Option<&Bound<'py, PyAny>>,
     buffer_callback: Option<Py<PyAny>>,
+    by_value: bool,
 ) -> PyResult<()> {
     let fix_imports = truth(fix_imports)?;
     unsafe {
         let mut core = Core::new().map_err(|e| fetch(py, e))?;
+        core.by_value = by_value;
         core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
             .map_err(|e| fetch(py, e))?;
         core.out.file_write = Some(file_write(file)?);

@@ -20,7 +20,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-/// Pickler(file, protocol=None, fix_imports=True, buffer_callback=None)
+/// Pickler(file, protocol=None, fix_imports=True, buffer_callback=None, *, by_value=True)
 ///
 /// Writes pickles to `file` (anything with a `write(bytes)` method), byte
 /// for byte as `pickle.Pickler` does. Subclasses may define
@@ -79,13 +79,14 @@ impl Pickler {
         })
     }
 
-    #[pyo3(signature = (file, protocol=None, fix_imports=None, buffer_callback=None))]
+    #[pyo3(signature = (file, protocol=None, fix_imports=None, buffer_callback=None, *, by_value=true))]
     fn __init__(
         slf: &Bound<'_, Self>,
         file: &Bound<'_, PyAny>,
         protocol: Option<&Bound<'_, PyAny>>,
         fix_imports: Option<&Bound<'_, PyAny>>,
         buffer_callback: Option<Py<PyAny>>,
+        by_value: bool,
     ) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
@@ -100,6 +101,7 @@ impl Pickler {
             map(py, unsafe { core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports) })?;
             core.out.file_write = Some(file_write(file)?);
             map(py, unsafe { core.set_buffer_callback(buffer_callback) })?;
+            core.by_value = by_value;
             core.fast_nesting = 0;
             core.fast_memo = None;
             this.bin.store(core.bin, Relaxed);

@@ -40,4 +40,49 @@ type_accessors! {
     picklebuffer_type => compat::PyPickleBuffer_Type;
     type_type => ffi::PyType_Type;
     function_type => ffi::PyFunction_Type;
+    code_type => ffi::PyCode_Type;
+    cell_type => ffi::PyCell_Type;
+    module_type => ffi::PyModule_Type;
+    classmethod_type => ffi::PyClassMethod_Type;
+    staticmethod_type => ffi::PyStaticMethod_Type;
+    property_type => ffi::PyProperty_Type;
+    mappingproxy_type => ffi::PyDictProxy_Type;
+    memoryview_type => ffi::PyMemoryView_Type;
+    dict_keys_type => ffi::PyDictKeys_Type;
+    dict_values_type => ffi::PyDictValues_Type;
+    dict_items_type => ffi::PyDictItems_Type;
+}
+
+/// `PyType_IsSubtype`, with a flag test for the common `type` case.
+#[inline(always)]
+pub fn is_subtype(tp: *mut PyTypeObject, base: *mut PyTypeObject) -> bool {
+    unsafe {
+        if base == type_type() {
+            return ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_TYPE_SUBCLASS) != 0;
+        }
+        ffi::PyType_IsSubtype(tp, base) != 0
+    }
+}
+
+macro_rules! python_level_types {
+    ($($name:ident;)*) => {$(
+        #[inline(always)]
+        pub fn $name() -> *mut PyTypeObject {
+            crate::state::state().python_types.$name
+        }
+    )*};
+}
+
+// Types defined in Python or not exported by the C API, found at import.
+python_level_types! {
+    abstractclassmethod_type;
+    abstractstaticmethod_type;
+    abstractproperty_type;
+    odict_keys_type;
+    odict_values_type;
+    odict_items_type;
+    typevar_type;
+    paramspec_type;
+    text_file_type;
+    dataclass_field_base_type;
 }

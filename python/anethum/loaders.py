@@ -1,0 +1,332 @@
+"""Load-time helpers for objects that anethum pickles *by value*.
+
+THIS MODULE IS PART OF THE PICKLE FILE FORMAT.
+
+Pickles written by anethum for functions, classes, enums, type variables,
+dynamic modules, cells, dict views, files... that the standard library
+cannot pickle refer to the functions below by import path
+(``anethum.loaders.<name>``), and ``pickle.loads`` calls them.  Such pickles
+load with the plain ``pickle.loads`` in any process where ``anethum`` can
+be imported.  Consequently:
+
+* a public function of this module may never be renamed, removed, or have
+  its signature changed in an incompatible way (new *optional* trailing
+  parameters are the only allowed change);
+* the meaning of the state tuples consumed by the ``*_setstate`` functions
+  is fixed; new keys may be tolerated, existing ones may not change meaning.
+
+``FORMAT_VERSION`` is bumped if this contract ever has to change.
+
+The one function here that runs at *pickling* time is
+``get_or_create_tracker_id``: it gives each dynamic class (or TypeVar) a
+stable id so that loading it twice in one process (or sending it away and
+back) yields the same class object.
+
+This module only depends on the standard library and must stay importable
+on every supported CPython (3.9 to 3.13).
+"""
+
+import builtins
+import dataclasses
+import sys
+import threading
+import types
+import typing
+import uuid
+import weakref
+from collections import OrderedDict
+
+__all__ = [
+    "FORMAT_VERSION",
+    "builtin_type",
+    "class_setstate",
+    "dataclass_field_sentinel",
+    "dynamic_subimport",
+    "file_reconstructor",
+    "function_setstate",
+    "get_or_create_tracker_id",
+    "lookup_class_or_track",
+    "make_cell",
+    "make_dict_items",
+    "make_dict_keys",
+    "make_dict_values",
+    "make_empty_cell",
+    "make_function",
+    "make_paramspec",
+    "make_skeleton_class",
+    "make_skeleton_enum",
+    "make_typevar",
+    "subimport",
+]
+
+#: Version of the by-value pickle format produced with these helpers.
+FORMAT_VERSION = 1
+
+_BUILTINS_DICT = builtins.__dict__
+
+
+# --------------------------------------------------------------------------
+# Class tracking: one class object per tracker id and per process.
+# --------------------------------------------------------------------------
+
+_TRACKER_ID_BY_CLASS = weakref.WeakKeyDictionary()
+_CLASS_BY_TRACKER_ID = weakref.WeakValueDictionary()
+_TRACKER_LOCK = threading.Lock()
+
+
+def get_or_create_tracker_id(class_def):
+    """Return the tracker id of ``class_def``, making one if needed.
+
+    Called at pickling time.  The id is a uuid4 hex string; the class (or
+    TypeVar) is remembered weakly under it, so that loading a pickle of it
+    in this same process gives back this very object.
+    """
+    with _TRACKER_LOCK:
+        tracker_id = _TRACKER_ID_BY_CLASS.get(class_def)
+        if tracker_id is None:
+            tracker_id = uuid.uuid4().hex
+            _TRACKER_ID_BY_CLASS[class_def] = tracker_id
+            _CLASS_BY_TRACKER_ID[tracker_id] = class_def
+    return tracker_id
+
+
+def lookup_class_or_track(class_tracker_id, class_def):
+    """Return the class already known under ``class_tracker_id``, if any.
+
+    Otherwise remember ``class_def`` under that id and return it.  A
+    ``class_tracker_id`` of None disables tracking.
+    """
+    if class_tracker_id is None:
+        return class_def
+    with _TRACKER_LOCK:
+        known = _CLASS_BY_TRACKER_ID.setdefault(class_tracker_id, class_def)
+        _TRACKER_ID_BY_CLASS[known] = class_tracker_id
+    return known
+
+
+# --------------------------------------------------------------------------
+# Functions and cells.
+# --------------------------------------------------------------------------
+
+
+def make_function(code, globals, name, argdefs, closure):
+    """Create a function from ``code`` with ``globals`` as its namespace.
+
+    ``closure`` is None or a tuple of (usually empty) cells, filled later by
+    ``function_setstate``; ``globals`` gets the builtins module's dict as
+    ``__builtins__``.
+    """
+    globals["__builtins__"] = _BUILTINS_DICT
+    return types.FunctionType(code, globals, name, argdefs, closure)
+
+
+def function_setstate(func, state):
+    """Restore the state of a function made by ``make_function``.
+
+    ``state`` is ``(dict_state, slotstate)``: ``dict_state`` updates
+    ``func.__dict__``; ``slotstate`` is a dict whose special keys are
+    ``"__globals__"`` (dict merged into ``func.__globals__``),
+    ``"__closure__"`` (None or a tuple of cells whose non-empty contents
+    are copied into ``func``'s own cells) and ``"_anethum_submodules"``
+    (ignored: it only made the unpickler import those modules); every other
+    key is set with ``setattr`` (``__name__``, ``__qualname__``,
+    ``__annotations__``, ``__kwdefaults__``, ``__defaults__``,
+    ``__module__``, ``__doc__``...).
+    """
+    dict_state, slotstate = state
+    if dict_state:
+        func.__dict__.update(dict_state)
+    slotstate = dict(slotstate) if slotstate else {}
+
+    func_globals = slotstate.pop("__globals__", None)
+    closure = slotstate.pop("__closure__", None)
+    slotstate.pop("_anethum_submodules", None)
+
+    if func_globals:
+        func.__globals__.update(func_globals)
+    func.__globals__["__builtins__"] = _BUILTINS_DICT
+
+    if closure is not None:
+        cells = func.__closure__
+        for i, cell in enumerate(closure):
+            try:
+                value = cell.cell_contents
+            except ValueError:  # empty cell: leave func's cell empty too
+                continue
+            cells[i].cell_contents = value
+
+    for key, value in slotstate.items():
+        setattr(func, key, value)
+
+
+def make_empty_cell():
+    """Return a new empty cell."""
+    return types.CellType()
+
+
+def make_cell(value):
+    """Return a new cell holding ``value``."""
+    return types.CellType(value)
+
+
+# --------------------------------------------------------------------------
+# Classes, enums, type variables.
+# --------------------------------------------------------------------------
+
+
+def make_skeleton_class(type_constructor, name, bases, type_kwargs,
+                        class_tracker_id, extra):
+    """Create an (almost) empty class, to be filled by ``class_setstate``.
+
+    ``type_constructor`` is the metaclass, ``bases`` the bases (the
+    ``__orig_bases__`` for generic classes), ``type_kwargs`` a dict put
+    into the class namespace before creation (``__module__``, a
+    ``__dict__`` property...).  If a class is already known under
+    ``class_tracker_id`` in this process, that class is returned instead.
+    ``extra`` is reserved (None).
+    """
+    # Interned keys make the namespace look like one built by a class
+    # statement (and keep re-pickling deterministic).
+    namespace = {sys.intern(key): value for key, value in type_kwargs.items()}
+    skeleton = types.new_class(
+        name, bases, {"metaclass": type_constructor},
+        lambda ns: ns.update(namespace))
+    return lookup_class_or_track(class_tracker_id, skeleton)
+
+
+def make_skeleton_enum(bases, name, qualname, members, module,
+                       class_tracker_id, extra):
+    """Create an Enum class with its ``members`` (a name -> value dict).
+
+    The rest of the class dict comes later through ``class_setstate``.  If
+    an enum is already known under ``class_tracker_id`` in this process,
+    that enum is returned instead.  ``extra`` is reserved (None).
+    """
+    # The Enum base (whose metaclass builds the class) comes last.
+    metacls = type(bases[-1])
+    classdict = metacls.__prepare__(name, bases)
+    for member_name, member_value in members.items():
+        classdict[member_name] = member_value
+    enum_class = metacls.__new__(metacls, name, bases, classdict)
+    enum_class.__module__ = module
+    enum_class.__qualname__ = qualname
+    return lookup_class_or_track(class_tracker_id, enum_class)
+
+
+def class_setstate(cls, state):
+    """Fill a class made by ``make_skeleton_class``/``make_skeleton_enum``.
+
+    ``state`` is ``(class_dict, slotstate)``; each ``class_dict`` item is
+    set with ``setattr``, except ``"_abc_impl"``, a list of classes to
+    ``cls.register``.  ``slotstate`` is reserved (an empty dict).  Returns
+    ``cls``.
+    """
+    class_dict, _slotstate = state
+    registry = None
+    for attr_name, attr in class_dict.items():
+        if attr_name == "_abc_impl":
+            registry = attr
+        else:
+            setattr(cls, attr_name, attr)
+
+    # On 3.13+, setting any attribute on a class deletes __firstlineno__;
+    # set it again last so the class keeps it.
+    if sys.version_info >= (3, 13) and "__firstlineno__" in class_dict:
+        cls.__firstlineno__ = class_dict["__firstlineno__"]
+
+    if registry is not None:
+        for subclass in registry:
+            cls.register(subclass)
+    return cls
+
+
+def make_typevar(name, bound, constraints, covariant, contravariant,
+                 class_tracker_id):
+    """Create a ``typing.TypeVar`` (or return the one already tracked)."""
+    tv = typing.TypeVar(name, *constraints, bound=bound,
+                        covariant=covariant, contravariant=contravariant)
+    return lookup_class_or_track(class_tracker_id, tv)
+
+
+def make_paramspec(name, bound, covariant, contravariant, class_tracker_id):
+    """Create a ``typing.ParamSpec`` (Python 3.10+), or the tracked one."""
+    paramspec_type = getattr(typing, "ParamSpec", None)
+    if paramspec_type is None:
+        raise TypeError(
+            "typing.ParamSpec %r cannot be loaded: it needs Python 3.10 or "
+            "later" % (name,))
+    ps = paramspec_type(name, bound=bound, covariant=covariant,
+                        contravariant=contravariant)
+    return lookup_class_or_track(class_tracker_id, ps)
+
+
+# --------------------------------------------------------------------------
+# Modules and types.
+# --------------------------------------------------------------------------
+
+
+def subimport(name):
+    """Import the module ``name`` (dotted names too) and return it."""
+    __import__(name)
+    return sys.modules[name]
+
+
+def dynamic_subimport(name, vars):
+    """Build a module ``name`` (not put in ``sys.modules``) from ``vars``."""
+    module = types.ModuleType(name)
+    module.__dict__.update(vars)
+    module.__dict__["__builtins__"] = _BUILTINS_DICT
+    return module
+
+
+def builtin_type(name):
+    """Return ``types.<name>`` (e.g. ``"CodeType"``, ``"FunctionType"``)."""
+    return getattr(types, name)
+
+
+# --------------------------------------------------------------------------
+# Misc reconstructors.
+# --------------------------------------------------------------------------
+
+
+def make_dict_keys(items, is_ordered=False):
+    """Return a keys view over ``items`` (of an OrderedDict if ordered)."""
+    if is_ordered:
+        return OrderedDict.fromkeys(items).keys()
+    return dict.fromkeys(items).keys()
+
+
+def make_dict_values(items, is_ordered=False):
+    """Return a values view holding ``items`` (of an OrderedDict if ordered)."""
+    if is_ordered:
+        return OrderedDict(enumerate(items)).values()
+    return dict(enumerate(items)).values()
+
+
+def make_dict_items(mapping, is_ordered=False):
+    """Return the items view of ``mapping`` (as an OrderedDict if ordered)."""
+    if is_ordered:
+        return OrderedDict(mapping).items()
+    return mapping.items()
+
+
+def file_reconstructor(retval):
+    """Return ``retval`` (an ``io.StringIO`` standing for a pickled file)."""
+    return retval
+
+
+def _dataclass_sentinels():
+    return {
+        sentinel.name: sentinel
+        for sentinel in (dataclasses._FIELD, dataclasses._FIELD_CLASSVAR,
+                         dataclasses._FIELD_INITVAR)
+    }
+
+
+def dataclass_field_sentinel(name):
+    """Return the dataclasses field-type sentinel called ``name``.
+
+    These are ``dataclasses._FIELD``, ``_FIELD_CLASSVAR`` and
+    ``_FIELD_INITVAR``, whose identity ``dataclasses`` relies on.
+    """
+    return _dataclass_sentinels()[name]

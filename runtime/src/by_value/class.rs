@@ -1,0 +1,187 @@
+//! Classes by value: a skeleton class (or enum) made at load time, then
+//! `class_setstate` fills its dict. A tracker id makes the same class load
+//! as the same object, however many times it arrives.
+
+use super::function::fresh_str;
+use super::reference::by_reference;
+use super::refs::refs;
+use super::{raised, save_reduced};
+use crate::core::Core;
+use crate::error::Res;
+use crate::ffi::PyObject;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
+
+/// Rule predicate: a class that `pickle` can't reach by reference, and
+/// whose metaclass has no reducer registered in the dispatch tables (an
+/// explicit registration wins, as it does in `pickle`).
+pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
+    let py = Python::assume_attached();
+    for singleton in [pyo3::ffi::Py_None(), pyo3::ffi::Py_Ellipsis(), pyo3::ffi::Py_NotImplemented()] {
+        if obj == pyo3::ffi::Py_TYPE(singleton).cast() {
+            return Ok(false);
+        }
+    }
+    let metaclass = pyo3::ffi::Py_TYPE(obj);
+    if metaclass != crate::ffi::types::type_type() && has_table_reducer(p, metaclass)? {
+        return Ok(false);
+    }
+    let cls = Bound::from_borrowed_ptr(py, obj);
+    raised(py, by_reference(&cls).map(|by_ref| !by_ref))
+}
+
+pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
+    let py = Python::assume_attached();
+    let cls = Bound::from_borrowed_ptr(py, obj);
+    let reduce = class_reduce(&cls);
+    save_reduced(p, obj, reduce)
+}
+
+unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -> Res<bool> {
+    let py = Python::assume_attached();
+    let key = Bound::from_borrowed_ptr(py, metaclass.cast());
+    let table = match p.dispatch_table.as_ref() {
+        Some(table) => table.bind(py).clone(),
+        None => Bound::from_borrowed_ptr(py, crate::state::state().dispatch_table.as_ptr()),
+    };
+    match table.get_item(&key) {
+        Ok(_) => Ok(true),
+        Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => Ok(false),
+        Err(err) => raised(py, Err(err)),
+    }
+}
+
+fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    let r = refs(py)?;
+    // Classes of the `types` module that have no importable name.
+    if let Some(name) = r.builtin_type_names.bind(py).get_item(cls.as_ptr() as usize)? {
+        return Ok(PyTuple::new(py, [r.builtin_type.bind(py).clone(), PyTuple::new(py, [name])?.into_any()])?.into_any());
+    }
+    let cls_type = cls.cast::<PyType>()?;
+    let tracker_id = r.get_or_create_tracker_id.bind(py).call1((cls,))?;
+    let none = py.None().into_bound(py);
+    let (constructor, newargs, state) = if cls_type.is_subclass(r.enum_type.bind(py))? {
+        let members = PyDict::new(py);
+        for member in cls.try_iter()? {
+            let member = member?;
+            members.set_item(member.getattr("name")?, member.getattr("value")?)?;
+        }
+        let newargs = PyTuple::new(
+            py,
+            [
+                cls.getattr("__bases__")?,
+                cls.getattr("__name__")?,
+                cls.getattr("__qualname__")?,
+                members.clone().into_any(),
+                cls.getattr("__module__")?,
+                tracker_id,
+                none.clone(),
+            ],
+        )?;
+        let clsdict = class_dict(cls)?;
+        for internal in ["_generate_next_value_", "_member_names_", "_member_map_", "_member_type_", "_value2member_map_"] {
+            clsdict.del_item(internal).ok();
+        }
+        for name in members.keys() {
+            clsdict.del_item(name).ok();
+        }
+        (r.make_skeleton_enum.bind(py).clone(), newargs, clsdict)
+    } else {
+        let newargs = PyTuple::new(
+            py,
+            [
+                cls.get_type().into_any(),
+                cls.getattr("__name__")?,
+                bases(cls)?,
+                type_kwargs(cls)?.into_any(),
+                tracker_id,
+                none.clone(),
+            ],
+        )?;
+        (r.make_skeleton_class.bind(py).clone(), newargs, class_dict(cls)?)
+    };
+    let state = PyTuple::new(py, [state.into_any(), PyDict::new(py).into_any()])?;
+    Ok(PyTuple::new(
+        py,
+        [constructor, newargs.into_any(), state.into_any(), none.clone(), none, r.class_setstate.bind(py).clone()],
+    )?
+    .into_any())
+}
+
+/// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
+fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let own = cls.getattr("__dict__")?;
+    if own.contains("__orig_bases__")? {
+        cls.getattr("__orig_bases__")
+    } else {
+        cls.getattr("__bases__")
+    }
+}
+
+fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = cls.py();
+    let own = cls.getattr("__dict__")?;
+    let kwargs = PyDict::new(py);
+    if own.contains("__module__")? {
+        kwargs.set_item("__module__", cls.getattr("__module__")?)?;
+    }
+    if let Ok(dict_attr) = own.get_item("__dict__") {
+        if dict_attr.is_instance(refs(py)?.property_type.bind(py))? {
+            kwargs.set_item("__dict__", dict_attr)?;
+        }
+    }
+    Ok(kwargs)
+}
+
+/// The class's own dict, sorted, without what it inherits unchanged and
+/// without what the skeleton recreates by itself.
+fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = cls.py();
+    let own = cls.getattr("__dict__")?;
+    let mut keys: Vec<Bound<'py, PyAny>> = own.try_iter()?.collect::<PyResult<_>>()?;
+    keys.sort_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal));
+    let base_list = cls.getattr("__bases__")?.cast_into::<PyTuple>()?;
+    let inherited = PyDict::new(py);
+    if base_list.len() == 1 {
+        inherited.update(&base_list.get_item(0)?.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+    } else {
+        for base in base_list.iter().rev() {
+            inherited.update(&base.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+        }
+    }
+    let clsdict = PyDict::new(py);
+    for key in keys {
+        let value = own.get_item(&key)?;
+        if let Some(base_value) = inherited.get_item(&key)? {
+            if base_value.is(&value) {
+                continue;
+            }
+        }
+        clsdict.set_item(fresh_str(&key)?, value)?;
+    }
+    clsdict.del_item("__weakref__").ok();
+    if cls.get_type().is_subclass(refs(py)?.abcmeta.bind(py))? {
+        for cache in ["_abc_cache", "_abc_negative_cache", "_abc_negative_cache_version", "_abc_impl"] {
+            clsdict.del_item(cache).ok();
+        }
+        let dump = refs(py)?.abc_get_dump.bind(py).call1((cls,))?;
+        let registry = PyList::empty(py);
+        for weak in dump.get_item(0)?.try_iter()? {
+            registry.append(weak?.call0()?)?;
+        }
+        clsdict.set_item("_abc_impl", registry)?;
+    }
+    if clsdict.contains("__slots__")? {
+        let slots = cls.getattr("__slots__")?;
+        if slots.is_instance_of::<PyString>() {
+            clsdict.del_item(&slots).ok();
+        } else {
+            for slot in slots.try_iter()? {
+                clsdict.del_item(slot?).ok();
+            }
+        }
+    }
+    clsdict.del_item("__dict__").ok();
+    Ok(clsdict)
+}

@@ -1,0 +1,48 @@
+//! Code objects: `types.CodeType(*args)` with this version's constructor
+//! fields, from the facts (`CODE_CONSTRUCTOR_FIELDS`).
+
+use super::function::fresh_str;
+use super::refs::refs;
+use super::save_reduced;
+use crate::core::Core;
+use crate::error::Res;
+use crate::ffi::PyObject;
+use crate::generated::facts::CODE_CONSTRUCTOR_FIELDS;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// The attribute holding a constructor field.
+fn attribute_of(field: &str) -> String {
+    match field {
+        "codestring" => "co_code".to_owned(),
+        "constants" => "co_consts".to_owned(),
+        other => format!("co_{other}"),
+    }
+}
+
+pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
+    let py = Python::assume_attached();
+    let code = Bound::from_borrowed_ptr(py, obj);
+    let reduce = code_reduce(&code);
+    save_reduced(p, obj, reduce)
+}
+
+fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = code.py();
+    let mut args = Vec::with_capacity(CODE_CONSTRUCTOR_FIELDS.len());
+    for field in CODE_CONSTRUCTOR_FIELDS {
+        let value = code.getattr(attribute_of(field).as_str())?;
+        // Copies, so the pickle doesn't depend on which tuples and names
+        // happen to be shared or interned in this process.
+        let value = match *field {
+            "names" | "varnames" | "freevars" | "cellvars" => {
+                PyTuple::new(py, value.cast::<PyTuple>()?.iter())?.into_any()
+            }
+            "name" => fresh_str(&value)?,
+            _ => value,
+        };
+        args.push(value);
+    }
+    let code_type = refs(py)?.code_type.bind(py).clone();
+    Ok(PyTuple::new(py, [code_type, PyTuple::new(py, args)?.into_any()])?.into_any())
+}

@@ -1,0 +1,109 @@
+//! By reference or by value: an object goes by reference when its module
+//! is found, is importable (in `sys.modules`), is not `__main__`, is not
+//! registered for by-value pickling, and looking its qualified name up in
+//! it gives back the very same object.
+
+use super::refs::refs;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyModule, PyString};
+
+/// The module that holds `obj` under `name` by reference, if there is one
+/// (cloudpickle's `_lookup_module_and_qualname`, registry check included).
+pub fn importable_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyModule>>> {
+    let py = obj.py();
+    let Some(module_name) = which_module(obj, name)? else { return Ok(None) };
+    if module_name.is_instance_of::<PyString>() && module_name.cast::<PyString>()?.to_str()? == "__main__" {
+        return Ok(None);
+    }
+    let modules = sys_modules(py)?;
+    let Some(module) = modules.get_item(&module_name)? else { return Ok(None) };
+    let Ok(module) = module.cast_into::<PyModule>() else { return Ok(None) };
+    match get_attribute(&module, name)? {
+        Some(found) if found.is(obj) => {}
+        _ => return Ok(None),
+    }
+    if is_registered_by_value(&module)? {
+        return Ok(None);
+    }
+    Ok(Some(module))
+}
+
+/// Whether a function or class should be pickled by reference.
+pub fn by_reference(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    let name = match obj.getattr_opt(pyo3::intern!(py, "__qualname__"))? {
+        Some(name) if !name.is_none() => name,
+        _ => match obj.getattr_opt(pyo3::intern!(py, "__name__"))? {
+            Some(name) => name,
+            None => return Ok(false),
+        },
+    };
+    Ok(importable_module(obj, &name)?.is_some())
+}
+
+pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    Ok(py.import("sys")?.getattr("modules")?.cast_into::<PyDict>()?)
+}
+
+/// `__module__`, else the first module (not `__main__`) holding `obj`
+/// under `name`; errors while looking are side effects and are ignored.
+fn which_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = obj.py();
+    if let Some(module_name) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? {
+        if !module_name.is_none() {
+            return Ok(Some(module_name));
+        }
+    }
+    let snapshot = sys_modules(py)?.copy()?;
+    for (module_name, module) in snapshot.iter() {
+        if let Ok(text) = module_name.extract::<&str>() {
+            if text == "__main__" || text == "__mp_main__" {
+                continue;
+            }
+        }
+        let Ok(module) = module.cast_into::<PyModule>() else { continue };
+        if let Ok(Some(found)) = get_attribute(&module, name) {
+            if found.is(obj) {
+                return Ok(Some(module_name));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// `pickle._getattribute`: follow a dotted name, refusing `<locals>`.
+fn get_attribute<'py>(module: &Bound<'py, PyModule>, name: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Ok(name) = name.extract::<&str>() else { return Ok(None) };
+    let mut current = module.clone().into_any();
+    for part in name.split('.') {
+        if part == "<locals>" {
+            return Ok(None);
+        }
+        match current.getattr(part) {
+            Ok(next) => current = next,
+            Err(err) if err.is_instance_of::<pyo3::exceptions::PyAttributeError>(module.py()) => return Ok(None),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(Some(current))
+}
+
+/// Whether the module or one of its parent packages is registered with
+/// `anethum.register_pickle_by_value`.
+pub fn is_registered_by_value(module: &Bound<'_, PyModule>) -> PyResult<bool> {
+    let registry = refs(module.py())?.by_value_modules.bind(module.py());
+    if registry.is_empty() {
+        return Ok(false);
+    }
+    let name: String = module.getattr(pyo3::intern!(module.py(), "__name__"))?.extract()?;
+    let mut current = name.as_str();
+    loop {
+        if registry.contains(current)? {
+            return Ok(true);
+        }
+        match current.rfind('.') {
+            Some(dot) => current = &current[..dot],
+            None => return Ok(false),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Python objects the by-value savers need, looked up once on first use
+//! (not at import: `anethum.loaders` imports would be circular then).
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PySet};
+
+pub struct Refs {
+    pub make_function: Py<PyAny>,
+    pub function_setstate: Py<PyAny>,
+    pub make_empty_cell: Py<PyAny>,
+    pub make_cell: Py<PyAny>,
+    pub make_skeleton_class: Py<PyAny>,
+    pub make_skeleton_enum: Py<PyAny>,
+    pub class_setstate: Py<PyAny>,
+    pub make_typevar: Py<PyAny>,
+    pub make_paramspec: Py<PyAny>,
+    pub subimport: Py<PyAny>,
+    pub dynamic_subimport: Py<PyAny>,
+    pub builtin_type: Py<PyAny>,
+    pub get_or_create_tracker_id: Py<PyAny>,
+    pub make_dict_keys: Py<PyAny>,
+    pub make_dict_values: Py<PyAny>,
+    pub make_dict_items: Py<PyAny>,
+    pub file_reconstructor: Py<PyAny>,
+    pub dataclass_field_sentinel: Py<PyAny>,
+    /// `anethum._registry.PICKLE_BY_VALUE_MODULES`, read live.
+    pub by_value_modules: Py<PySet>,
+    pub code_type: Py<PyAny>,
+    pub mappingproxy_type: Py<PyAny>,
+    pub enum_type: Py<PyAny>,
+    pub abcmeta: Py<PyAny>,
+    pub abc_get_dump: Py<PyAny>,
+    pub property_type: Py<PyAny>,
+    pub paramspec_type: Option<Py<PyAny>>,
+    /// `{id(types.X): "X"}` for the classes of the `types` module (by id:
+    /// a metaclass may make its classes unhashable).
+    pub builtin_type_names: Py<PyDict>,
+}
+
+static REFS: PyOnceLock<Refs> = PyOnceLock::new();
+
+pub fn refs(py: Python<'_>) -> PyResult<&'static Refs> {
+    REFS.get_or_try_init(py, || load(py))
+}
+
+fn load(py: Python<'_>) -> PyResult<Refs> {
+    let loaders = py.import("anethum.loaders")?;
+    let get = |name: &str| loaders.getattr(name).map(Bound::unbind);
+    let types = py.import("types")?;
+    let abc = py.import("abc")?;
+    let typing = py.import("typing")?;
+    let builtin_type_names = PyDict::new(py);
+    for (name, value) in types.dict().iter() {
+        if value.get_type().is(&py.get_type::<pyo3::types::PyType>()) {
+            builtin_type_names.set_item(value.as_ptr() as usize, name)?;
+        }
+    }
+    Ok(Refs {
+        make_function: get("make_function")?,
+        function_setstate: get("function_setstate")?,
+        make_empty_cell: get("make_empty_cell")?,
+        make_cell: get("make_cell")?,
+        make_skeleton_class: get("make_skeleton_class")?,
+        make_skeleton_enum: get("make_skeleton_enum")?,
+        class_setstate: get("class_setstate")?,
+        make_typevar: get("make_typevar")?,
+        make_paramspec: get("make_paramspec")?,
+        subimport: get("subimport")?,
+        dynamic_subimport: get("dynamic_subimport")?,
+        builtin_type: get("builtin_type")?,
+        get_or_create_tracker_id: get("get_or_create_tracker_id")?,
+        make_dict_keys: get("make_dict_keys")?,
+        make_dict_values: get("make_dict_values")?,
+        make_dict_items: get("make_dict_items")?,
+        file_reconstructor: get("file_reconstructor")?,
+        dataclass_field_sentinel: get("dataclass_field_sentinel")?,
+        by_value_modules: py.import("anethum._registry")?.getattr("PICKLE_BY_VALUE_MODULES")?.cast_into::<PySet>()?.unbind(),
+        code_type: types.getattr("CodeType")?.unbind(),
+        mappingproxy_type: types.getattr("MappingProxyType")?.unbind(),
+        enum_type: py.import("enum")?.getattr("Enum")?.unbind(),
+        abcmeta: abc.getattr("ABCMeta")?.unbind(),
+        abc_get_dump: abc.getattr("_get_dump")?.unbind(),
+        property_type: py.import("builtins")?.getattr("property")?.unbind(),
+        paramspec_type: typing.getattr("ParamSpec").ok().map(Bound::unbind),
+        builtin_type_names: builtin_type_names.unbind(),
+    })
+}
