@@ -33,6 +33,8 @@ pub struct Core {
     /// Pickle by value what `pickle` can't pickle by reference (the
     /// rules of spec/overrides.toml); off, output is exactly `pickle`'s.
     pub by_value: bool,
+    /// Where the current error happened, recorded while it unwinds.
+    pub error_path: crate::path::ErrorPath,
     /// Globals dicts shared by the functions pickled by value.
     pub globals_ref: crate::by_value::GlobalsRef,
 }
@@ -57,6 +59,7 @@ impl Core {
             reducer_override: None,
             buffer_callback: None,
             by_value: true,
+            error_path: Default::default(),
             globals_ref: Default::default(),
         })
     }
@@ -107,8 +110,16 @@ impl Core {
 
     /// `dump()` in `_pickle.c`: header, the object, STOP, last frame.
     pub unsafe fn dump(&mut self, obj: *mut PyObject) -> Res {
+        self.error_path.clear();
         let result = self.dump_inner(obj);
         self.out.framing = false;
+        if result.is_err() && !self.error_path.is_empty() {
+            let path = &self.error_path;
+            crate::path::annotate_current_exception(|| {
+                format!("when pickling {}: {}", crate::path::short(obj), path.describe())
+            });
+            self.error_path.clear();
+        }
         result
     }
 

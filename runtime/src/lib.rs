@@ -9,6 +9,7 @@ mod ffi;
 mod memo;
 mod opcodes;
 mod owned;
+mod path;
 mod save;
 mod stack;
 mod state;

@@ -20,6 +20,7 @@ pub struct PythonTypes {
     pub paramspec_type: *mut ffi::PyTypeObject,
     pub text_file_type: *mut ffi::PyTypeObject,
     pub dataclass_field_base_type: *mut ffi::PyTypeObject,
+    pub weakset_type: *mut ffi::PyTypeObject,
 }
 
 fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeObject {
@@ -42,6 +43,7 @@ fn python_types(py: Python<'_>) -> PythonTypes {
         paramspec_type: python_type(py, c"getattr(__import__('typing'), 'ParamSpec', None)"),
         text_file_type: python_type(py, c"__import__('io').TextIOWrapper"),
         dataclass_field_base_type: python_type(py, c"__import__('dataclasses')._FIELD_BASE"),
+        weakset_type: python_type(py, c"__import__('weakref').WeakSet"),
     }
 }
 
@@ -50,6 +52,9 @@ pub struct ModuleState {
     pub pickling_error: Owned,
     /// `copyreg.dispatch_table`
     pub dispatch_table: Owned,
+    /// `anethum.Pickler.dispatch`: reducers registered on the class (as Ray
+    /// does with `CloudPickler.dispatch`), tried before copyreg's.
+    pub class_dispatch: Owned,
     /// `copyreg._extension_registry`
     pub extension_registry: Owned,
     /// `_compat_pickle.REVERSE_NAME_MAPPING` / `REVERSE_IMPORT_MAPPING`
@@ -115,6 +120,7 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         python_types: python_types(py),
         pickling_error: owned(pickle.getattr("PicklingError")?),
         dispatch_table: exact_dict(py, "copyreg", "dispatch_table")?,
+        class_dispatch: owned(pyo3::types::PyDict::new(py).into_any()),
         extension_registry: exact_dict(py, "copyreg", "_extension_registry")?,
         name_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_NAME_MAPPING")?,
         import_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_IMPORT_MAPPING")?,

@@ -118,6 +118,14 @@ impl Pickler {
         Ok(())
     }
 
+    /// Reducers by type, consulted before `copyreg.dispatch_table` by every
+    /// anethum pickler without its own `dispatch_table` (like
+    /// `cloudpickle.Pickler.dispatch`).
+    #[classattr]
+    fn dispatch(py: Python<'_>) -> Py<PyAny> {
+        unsafe { Bound::from_borrowed_ptr(py, state().class_dispatch.as_ptr()).unbind() }
+    }
+
     /// Write a pickled representation of the given object to the open file.
     fn dump(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();

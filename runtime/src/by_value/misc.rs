@@ -206,6 +206,15 @@ pub unsafe fn save_file(p: &mut Core, obj: *mut PyObject) -> Res {
     })
 }
 
+/// `WeakSet(list(obj))`: the live members, strongly held while pickling.
+pub unsafe fn save_weakset(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |set| {
+        let py = set.py();
+        let members = PyList::new(py, set.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        reduce(set.get_type().into_any(), PyTuple::new(py, [members])?)
+    })
+}
+
 /// dataclasses' `_FIELD`, `_FIELD_CLASSVAR`, `_FIELD_INITVAR` keep their identity.
 pub unsafe fn save_dataclass_field_sentinel(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |sentinel| {

@@ -16,7 +16,7 @@ pub use code::save_code;
 pub use function::{GlobalsRef, function_needs_by_value, save_function_by_value};
 pub use misc::{
     save_cell, save_classmethod, save_dataclass_field_sentinel, save_dict_items, save_dict_keys, save_dict_values,
-    save_file, save_mappingproxy, save_memoryview, save_module, save_property, save_typevar, typevar_needs_by_value,
+    save_file, save_mappingproxy, save_memoryview, save_module, save_property, save_typevar, save_weakset, typevar_needs_by_value,
 };
 
 use crate::error::{Failed, Res};

@@ -85,4 +85,5 @@ python_level_types! {
     paramspec_type;
     text_file_type;
     dataclass_field_base_type;
+    weakset_type;
 }

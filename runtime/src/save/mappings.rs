@@ -8,6 +8,7 @@ use crate::ffi::{self, PyObject, compat};
 use crate::generated::dispatch::save;
 use crate::opcodes::{ADDITEMS, BATCHSIZE, DICT, EMPTY_DICT, EMPTY_SET, FROZENSET, MARK, POP_MARK, SETITEM, SETITEMS};
 use crate::owned::{Owned, tuple_of};
+use crate::path::Step;
 use crate::state::state;
 use std::ptr::addr_of_mut;
 
@@ -50,8 +51,8 @@ unsafe fn save_dict_body(p: &mut Core, obj: *mut PyObject) -> Res {
 unsafe fn save_pair(p: &mut Core, key: *mut PyObject, value: *mut PyObject) -> Res {
     let key = Owned::borrowed(key);
     let value = Owned::borrowed(value);
-    save(p, key.as_ptr(), false)?;
-    save(p, value.as_ptr(), false)
+    save(p, key.as_ptr(), false).map_err(|_| p.error_path.record(Step::Key(key.clone())))?;
+    save(p, value.as_ptr(), false).map_err(|_| p.error_path.record(Step::Value(key)))
 }
 
 /// `batch_dict_exact`: items straight from the dict, failing like dict
@@ -98,8 +99,7 @@ unsafe fn next_pair(iter: *mut PyObject) -> Res<Option<Owned>> {
 }
 
 unsafe fn save_item_pair(p: &mut Core, pair: &Owned) -> Res {
-    save(p, ffi::PyTuple_GET_ITEM(pair.as_ptr(), 0), false)?;
-    save(p, ffi::PyTuple_GET_ITEM(pair.as_ptr(), 1), false)
+    save_pair(p, ffi::PyTuple_GET_ITEM(pair.as_ptr(), 0), ffi::PyTuple_GET_ITEM(pair.as_ptr(), 1))
 }
 
 /// `batch_dict`: MARK key value ... SETITEMS in batches, from an iterator of pairs.
@@ -165,7 +165,7 @@ pub unsafe fn save_set(p: &mut Core, obj: *mut PyObject) -> Res {
         p.out.write_byte(MARK)?;
         while compat::_PySet_NextEntry(obj, &mut pos, &mut item, &mut hash) != 0 {
             let held = Owned::borrowed(item);
-            save(p, held.as_ptr(), false)?;
+            save(p, held.as_ptr(), false).map_err(|_| p.error_path.record(Step::Member))?;
             i += 1;
             if i == BATCHSIZE {
                 break;
@@ -193,7 +193,7 @@ pub unsafe fn save_frozenset(p: &mut Core, obj: *mut PyObject) -> Res {
     let iter = Owned::new(check(ffi::PyObject_GetIter(obj))?);
     loop {
         match Owned::from_nullable(ffi::PyIter_Next(iter.as_ptr())) {
-            Some(item) => save(p, item.as_ptr(), false)?,
+            Some(item) => save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Member))?,
             None if ffi::PyErr_Occurred().is_null() => break,
             None => return Err(Failed),
         }

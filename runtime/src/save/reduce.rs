@@ -11,6 +11,7 @@ use crate::ffi::{self, PyObject, PyTypeObject};
 use crate::generated::dispatch::save;
 use crate::opcodes::{BUILD, NEWOBJ, NEWOBJ_EX, POP, REDUCE, TUPLE2};
 use crate::owned::Owned;
+use crate::path::Step;
 use crate::state::state;
 
 pub enum Reduction {
@@ -34,7 +35,16 @@ pub unsafe fn reduce_via_tables(p: &mut Core, obj: *mut PyObject, tp: *mut PyTyp
     let st = state();
     let reduce_func = match p.dispatch_table.as_ref() {
         None => {
-            let found = ffi::PyDict_GetItemWithError(st.dispatch_table.as_ptr(), tp.cast());
+            let mut found = std::ptr::null_mut();
+            if p.by_value && ffi::PyDict_Size(st.class_dispatch.as_ptr()) > 0 {
+                found = ffi::PyDict_GetItemWithError(st.class_dispatch.as_ptr(), tp.cast());
+                if found.is_null() && !ffi::PyErr_Occurred().is_null() {
+                    return Err(Failed);
+                }
+            }
+            if found.is_null() {
+                found = ffi::PyDict_GetItemWithError(st.dispatch_table.as_ptr(), tp.cast());
+            }
             if found.is_null() && !ffi::PyErr_Occurred().is_null() {
                 return Err(Failed);
             }
@@ -169,8 +179,8 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
     } else if use_newobj {
         save_newobj(p, parts.argtup, obj)?;
     } else {
-        save(p, parts.callable, false)?;
-        save(p, parts.argtup, false)?;
+        save(p, parts.callable, false).map_err(|_| p.error_path.record(Step::Reduce(0)))?;
+        save(p, parts.argtup, false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
         p.out.write_byte(REDUCE)?;
     }
 
@@ -183,23 +193,23 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
         memo_put(p, obj)?;
     }
     if let Some(listitems) = parts.listitems {
-        batch_list(p, listitems)?;
+        batch_list(p, listitems).map_err(|_| p.error_path.record(Step::Reduce(3)))?;
     }
     if let Some(dictitems) = parts.dictitems {
-        batch_dict(p, dictitems)?;
+        batch_dict(p, dictitems).map_err(|_| p.error_path.record(Step::Reduce(4)))?;
     }
     if let Some(state) = parts.state {
         match parts.state_setter {
             None => {
-                save(p, state, false)?;
+                save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
                 p.out.write_byte(BUILD)?;
             }
             Some(setter) => {
                 // setter(obj, state) through REDUCE, then POP: the call only
                 // updates obj in place and must leave the stack as it was.
-                save(p, setter, false)?;
+                save(p, setter, false).map_err(|_| p.error_path.record(Step::Reduce(5)))?;
                 save(p, obj, false)?;
-                save(p, state, false)?;
+                save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
                 p.out.write(&[TUPLE2, REDUCE, POP])?;
             }
         }
@@ -270,8 +280,8 @@ unsafe fn save_newobj(p: &mut Core, argtup: *mut PyObject, obj: *mut PyObject) -
             return Err(pickling_error("args[0] from __newobj__ args has the wrong class"));
         }
     }
-    save(p, cls, false)?;
+    save(p, cls, false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
     let newargtup = Owned::new(check(ffi::PyTuple_GetSlice(argtup, 1, ffi::PyTuple_GET_SIZE(argtup)))?);
-    save(p, newargtup.as_ptr(), false)?;
+    save(p, newargtup.as_ptr(), false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
     p.out.write_byte(NEWOBJ)
 }

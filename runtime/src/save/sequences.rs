@@ -9,6 +9,7 @@ use crate::opcodes::{
     APPEND, APPENDS, BATCHSIZE, EMPTY_LIST, EMPTY_TUPLE, LIST, MARK, POP, POP_MARK, TUPLE, TUPLE1, TUPLE2, TUPLE3,
 };
 use crate::owned::Owned;
+use crate::path::Step;
 
 pub unsafe fn save_tuple(p: &mut Core, obj: *mut PyObject) -> Res {
     let len = ffi::PyTuple_GET_SIZE(obj);
@@ -46,7 +47,7 @@ pub unsafe fn save_tuple(p: &mut Core, obj: *mut PyObject) -> Res {
 
 unsafe fn save_tuple_items(p: &mut Core, tuple: *mut PyObject, len: isize) -> Res {
     for i in 0..len {
-        save(p, ffi::PyTuple_GET_ITEM(tuple, i), false)?;
+        save(p, ffi::PyTuple_GET_ITEM(tuple, i), false).map_err(|_| p.error_path.record(Step::Index(i)))?;
     }
     Ok(())
 }
@@ -91,7 +92,7 @@ unsafe fn save_list_body(p: &mut Core, obj: *mut PyObject) -> Res {
 unsafe fn batch_list_exact(p: &mut Core, list: *mut PyObject) -> Res {
     if ffi::PyList_GET_SIZE(list) == 1 {
         let item = Owned::borrowed(ffi::PyList_GET_ITEM(list, 0));
-        save(p, item.as_ptr(), false)?;
+        save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(0)))?;
         return p.out.write_byte(APPEND);
     }
     let mut total = 0;
@@ -100,7 +101,7 @@ unsafe fn batch_list_exact(p: &mut Core, list: *mut PyObject) -> Res {
         p.out.write_byte(MARK)?;
         while total < ffi::PyList_GET_SIZE(list) {
             let item = Owned::borrowed(ffi::PyList_GET_ITEM(list, total));
-            save(p, item.as_ptr(), false)?;
+            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(total)))?;
             total += 1;
             this_batch += 1;
             if this_batch == BATCHSIZE {
@@ -125,9 +126,11 @@ unsafe fn next_item(iter: *mut PyObject) -> Res<Option<Owned>> {
 
 /// `batch_list`: MARK item ... APPENDS in batches, from any iterator.
 pub unsafe fn batch_list(p: &mut Core, iter: *mut PyObject) -> Res {
+    let mut index: isize = 0;
     if p.proto == 0 {
         while let Some(item) = next_item(iter)? {
-            save(p, item.as_ptr(), false)?;
+            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+            index += 1;
             p.out.write_byte(APPEND)?;
         }
         return Ok(());
@@ -135,15 +138,17 @@ pub unsafe fn batch_list(p: &mut Core, iter: *mut PyObject) -> Res {
     loop {
         let Some(first) = next_item(iter)? else { return Ok(()) };
         let Some(mut item) = next_item(iter)? else {
-            save(p, first.as_ptr(), false)?;
+            save(p, first.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
             return p.out.write_byte(APPEND);
         };
         p.out.write_byte(MARK)?;
-        save(p, first.as_ptr(), false)?;
+        save(p, first.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+        index += 1;
         drop(first);
         let mut n = 1;
         loop {
-            save(p, item.as_ptr(), false)?;
+            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+            index += 1;
             n += 1;
             if n == BATCHSIZE {
                 break;
