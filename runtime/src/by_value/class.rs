@@ -27,8 +27,22 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
         return Ok(false);
     }
     let cls = Bound::from_borrowed_ptr(py, obj);
-    raised(py, by_reference(&cls).map(|by_ref| !by_ref))
+    let builtin = raised(py, refs(py).and_then(|r| r.builtin_type_names.bind(py).contains(obj as usize)))?;
+    if builtin {
+        // The classes of `types` are static: decide once per process.
+        if let Some(&decision) = BUILTIN_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).get(&(obj as usize)) {
+            return Ok(decision);
+        }
+    }
+    let decision = raised(py, by_reference(&cls).map(|by_ref| !by_ref))?;
+    if builtin {
+        BUILTIN_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).insert(obj as usize, decision);
+    }
+    Ok(decision)
 }
+
+static BUILTIN_DECISIONS: std::sync::Mutex<std::collections::BTreeMap<usize, bool>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();

@@ -9,7 +9,8 @@ use crate::error::Res;
 use crate::ffi::PyObject;
 use crate::generated::facts::CODE_CONSTRUCTOR_FIELDS;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyString, PyTuple};
 
 /// The attribute holding a constructor field.
 fn attribute_of(field: &str) -> String {
@@ -18,6 +19,15 @@ fn attribute_of(field: &str) -> String {
         "constants" => "co_consts".to_owned(),
         other => format!("co_{other}"),
     }
+}
+
+/// The attribute names as interned strings, in constructor order.
+static ATTRIBUTES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+
+fn attributes(py: Python<'_>) -> &Vec<Py<PyString>> {
+    ATTRIBUTES.get_or_init(py, || {
+        CODE_CONSTRUCTOR_FIELDS.iter().map(|f| PyString::intern(py, &attribute_of(f)).unbind()).collect()
+    })
 }
 
 pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
@@ -30,8 +40,8 @@ pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
 fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = code.py();
     let mut args = Vec::with_capacity(CODE_CONSTRUCTOR_FIELDS.len());
-    for field in CODE_CONSTRUCTOR_FIELDS {
-        let value = code.getattr(attribute_of(field).as_str())?;
+    for (field, attribute) in CODE_CONSTRUCTOR_FIELDS.iter().zip(attributes(py)) {
+        let value = code.getattr(attribute.bind(py))?;
         // Copies, so the pickle doesn't depend on which tuples and names
         // happen to be shared or interned in this process.
         let value = match *field {

@@ -67,7 +67,12 @@ fn base_globals<'py>(globals_ref: &mut GlobalsRef, globals: &Bound<'py, PyDict>)
     }
     // Module attributes that relative imports inside the function need.
     let base = PyDict::new(py);
-    for name in ["__package__", "__name__", "__path__", "__file__"] {
+    for name in [
+        pyo3::intern!(py, "__package__"),
+        pyo3::intern!(py, "__name__"),
+        pyo3::intern!(py, "__path__"),
+        pyo3::intern!(py, "__file__"),
+    ] {
         if let Some(value) = globals.get_item(name)? {
             base.set_item(name, value)?;
         }
@@ -98,12 +103,21 @@ fn function_state<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = func.py();
     let slots = PyDict::new(py);
-    slots.set_item("__name__", fresh_str(&func.getattr(pyo3::intern!(py, "__name__"))?)?)?;
-    slots.set_item("__qualname__", fresh_str(&func.getattr(pyo3::intern!(py, "__qualname__"))?)?)?;
-    for name in ["__annotations__", "__kwdefaults__", "__defaults__", "__module__", "__doc__"] {
-        slots.set_item(name, func.getattr(name)?)?;
+    // Interned keys: the memo then writes each key once per pickle.
+    let name_key = pyo3::intern!(py, "__name__");
+    let qualname_key = pyo3::intern!(py, "__qualname__");
+    slots.set_item(name_key, fresh_str(&func.getattr(name_key)?)?)?;
+    slots.set_item(qualname_key, fresh_str(&func.getattr(qualname_key)?)?)?;
+    for key in [
+        pyo3::intern!(py, "__annotations__"),
+        pyo3::intern!(py, "__kwdefaults__"),
+        pyo3::intern!(py, "__defaults__"),
+        pyo3::intern!(py, "__module__"),
+        pyo3::intern!(py, "__doc__"),
+    ] {
+        slots.set_item(key, func.getattr(key)?)?;
     }
-    slots.set_item("__closure__", closure)?;
+    slots.set_item(pyo3::intern!(py, "__closure__"), closure)?;
 
     let f_globals = PyDict::new(py);
     for name in code_globals(code)?.iter() {
@@ -119,8 +133,8 @@ fn function_state<'py>(
             }
         }
     }
-    slots.set_item("_anethum_submodules", imported_submodules(code, &dependencies)?)?;
-    slots.set_item("__globals__", f_globals)?;
+    slots.set_item(pyo3::intern!(py, "_anethum_submodules"), imported_submodules(code, &dependencies)?)?;
+    slots.set_item(pyo3::intern!(py, "__globals__"), f_globals)?;
 
     let state = PyDict::new(py);
     if let Some(dict) = func.getattr_opt(pyo3::intern!(py, "__dict__"))? {

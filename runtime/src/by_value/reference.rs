@@ -42,7 +42,11 @@ pub fn by_reference(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    Ok(py.import("sys")?.getattr("modules")?.cast_into::<PyDict>()?)
+    let modules = unsafe { pyo3::ffi::PySys_GetObject(c"modules".as_ptr()) };
+    if modules.is_null() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules"));
+    }
+    Ok(unsafe { Bound::from_borrowed_ptr(py, modules) }.cast_into::<PyDict>()?)
 }
 
 /// `__module__`, else the first module (not `__main__`) holding `obj`

@@ -56,6 +56,24 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
             builtin_type_names.set_item(value.as_ptr() as usize, name)?;
         }
     }
+    let mut known = Vec::new();
+    for (name, value) in loaders.dict().iter() {
+        let is_function = value.is_instance_of::<pyo3::types::PyFunction>();
+        if is_function && value.getattr("__module__")?.eq("anethum.loaders")? && !name.extract::<String>()?.starts_with('_') {
+            let module_name = value.getattr("__module__")?;
+            let qualname = value.getattr("__qualname__")?;
+            if !qualname.extract::<String>()?.contains('.') {
+                unsafe {
+                    known.push((
+                        crate::owned::Owned::new(value.into_ptr()),
+                        crate::owned::Owned::new(module_name.into_ptr()),
+                        crate::owned::Owned::new(qualname.into_ptr()),
+                    ));
+                }
+            }
+        }
+    }
+    crate::save::known_globals::register(known);
     Ok(Refs {
         make_function: get("make_function")?,
         function_setstate: get("function_setstate")?,

@@ -156,6 +156,11 @@ pub unsafe fn save_type(p: &mut Core, obj: *mut PyObject) -> Res {
 }
 
 pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut PyObject>) -> Res {
+    if name.is_none() {
+        if let Some(known) = super::known_globals::lookup(obj) {
+            return save_known_global(p, obj, known);
+        }
+    }
     let st = state();
     let mut global_name = match name {
         Some(name) => Owned::borrowed(name),
@@ -224,6 +229,22 @@ pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut Py
         }
     } else {
         save_toplevel_by_name(p, module_name, global_name)?;
+    }
+    memo_put(p, obj)
+}
+
+/// `save_global` for a global registered in `known_globals`: the same
+/// opcodes, without importing and walking the module again.
+unsafe fn save_known_global(p: &mut Core, obj: *mut PyObject, known: &super::known_globals::KnownGlobal) -> Res {
+    if p.proto >= 2 && save_extension_code(p, obj, &known.module_name, &known.qualname)? {
+        return Ok(());
+    }
+    if p.proto >= 4 {
+        save(p, known.module_name.as_ptr(), false)?;
+        save(p, known.qualname.as_ptr(), false)?;
+        p.out.write_byte(STACK_GLOBAL)?;
+    } else {
+        save_toplevel_by_name(p, known.module_name.clone(), known.qualname.clone())?;
     }
     memo_put(p, obj)
 }

@@ -4,6 +4,7 @@
 
 mod atoms;
 mod global;
+pub mod known_globals;
 mod mappings;
 mod memo_ops;
 mod persistent;
