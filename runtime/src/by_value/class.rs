@@ -34,11 +34,26 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
             return Ok(decision);
         }
     }
+    if !builtin && !made_by_class_statement(py, obj) {
+        // A C type can't be rebuilt from its dict: leave it to pickle's
+        // own rules (and errors).
+        return Ok(false);
+    }
     let decision = raised(py, by_reference(&cls).map(|by_ref| !by_ref))?;
     if builtin {
         BUILTIN_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).insert(obj as usize, decision);
     }
     Ok(decision)
+}
+
+/// Whether `cls` was made by `type.__new__` (a class statement, `type()`,
+/// a metaclass): such classes share `type`'s instance deallocator.
+unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject) -> bool {
+    let tp: *mut pyo3::ffi::PyTypeObject = cls.cast();
+    match refs(py) {
+        Ok(r) => (*tp).tp_dealloc.map(|f| f as usize) == Some(r.python_class_dealloc as usize),
+        Err(_) => false,
+    }
 }
 
 static BUILTIN_DECISIONS: std::sync::Mutex<std::collections::BTreeMap<usize, bool>> =

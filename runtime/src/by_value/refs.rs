@@ -36,6 +36,8 @@ pub struct Refs {
     /// `{id(types.X): "X"}` for the classes of the `types` module (by id:
     /// a metaclass may make its classes unhashable).
     pub builtin_type_names: Py<PyDict>,
+    /// `tp_dealloc` of classes made by `type.__new__`.
+    pub python_class_dealloc: unsafe extern "C" fn(*mut pyo3::ffi::PyObject),
 }
 
 static REFS: PyOnceLock<Refs> = PyOnceLock::new();
@@ -56,6 +58,9 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
             builtin_type_names.set_item(value.as_ptr() as usize, name)?;
         }
     }
+    let probe = py.eval(c"type('_anethum_probe', (), {})", None, None)?;
+    let python_class_dealloc = unsafe { (*probe.as_ptr().cast::<pyo3::ffi::PyTypeObject>()).tp_dealloc }
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("classes have no tp_dealloc"))?;
     let mut known = Vec::new();
     for (name, value) in loaders.dict().iter() {
         let is_function = value.is_instance_of::<pyo3::types::PyFunction>();
@@ -102,5 +107,6 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
         property_type: py.import("builtins")?.getattr("property")?.unbind(),
         paramspec_type: typing.getattr("ParamSpec").ok().map(Bound::unbind),
         builtin_type_names: builtin_type_names.unbind(),
+        python_class_dealloc,
     })
 }
