@@ -16,6 +16,8 @@ from pickle import (
     loads,
 )
 
+from ._compat import is_tornado_coroutine
+from ._errors import PicklingRecursionError
 from ._registry import (
     list_registry_pickle_by_value,
     register_pickle_by_value,
@@ -38,10 +40,12 @@ __all__ = [
     "Pickler",
     "PicklerMemoProxy",
     "PicklingError",
+    "PicklingRecursionError",
     "Unpickler",
     "UnpicklingError",
     "dump",
     "dumps",
+    "is_tornado_coroutine",
     "list_registry_pickle_by_value",
     "register_pickle_by_value",
     "unregister_pickle_by_value",

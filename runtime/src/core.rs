@@ -113,6 +113,9 @@ impl Core {
         self.error_path.clear();
         let result = self.dump_inner(obj);
         self.out.framing = false;
+        if result.is_err() && self.by_value && crate::error::exception_matches(ffi::PyExc_RecursionError) {
+            crate::by_value::as_pickling_recursion_error();
+        }
         if result.is_err() && !self.error_path.is_empty() {
             let path = &self.error_path;
             crate::path::annotate_current_exception(|| {

@@ -10,6 +10,8 @@ fn ours<'py>(obj: &Bound<'py, PyAny>, protocol: i32) -> Vec<u8> {
     crate::state::init(py).unwrap();
     unsafe {
         let mut core = Core::new().unwrap();
+        // The by-value rules need the `anethum` package, absent here.
+        core.by_value = false;
         let proto = protocol.into_pyobject(py).unwrap();
         core.set_protocol(proto.as_ptr(), true).unwrap();
         core.dump(obj.as_ptr()).map_err(|_| PyErr::fetch(py)).unwrap();

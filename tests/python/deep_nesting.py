@@ -34,7 +34,10 @@ def main(module, kind, depth, limit=None):
         try:
             dumps(obj, proto)
             result = "ok"
-        except (RecursionError, MemoryError) as exc:
+        except RecursionError:
+            # anethum.PicklingRecursionError is a RecursionError too.
+            result = "RecursionError"
+        except MemoryError as exc:
             result = type(exc).__name__
         print(proto, result, flush=True)
 

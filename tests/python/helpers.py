@@ -9,9 +9,11 @@ import anethum
 PROTOCOLS = tuple(range(pickle.HIGHEST_PROTOCOL + 1))
 MAX_DIFF_LINES = 300
 CONTEXT_BEFORE = 20
+TAIL_BYTES = 4096
 
 
 def disassemble(data):
+    """pickletools.dis lines; on failure the lines so far, then a hexdump."""
     out = io.StringIO()
     try:
         pickletools.dis(data, out=out, annotate=0)
@@ -30,17 +32,42 @@ def first_difference(a, b):
 
 
 def pickle_diff(expected, actual):
-    """Unified diff of the disassemblies, around the first difference."""
-    exp, act = disassemble(expected), disassemble(actual)
+    """Unified diff of the disassemblies, around the first difference.
+
+    Only a prefix reaching a little past the first differing byte is
+    disassembled, so huge pickles stay cheap to report.
+    """
+    cut = first_difference(expected, actual) + TAIL_BYTES
+    if cut < max(len(expected), len(actual)):
+        exp, act = disassemble_prefix(expected[:cut]), \
+            disassemble_prefix(actual[:cut])
+    else:
+        exp, act = disassemble(expected), disassemble(actual)
     start = max(first_difference(exp, act) - CONTEXT_BEFORE, 0)
     stop = start + MAX_DIFF_LINES
     diff = difflib.unified_diff(exp[start:stop], act[start:stop],
                                 "pickle", "anethum", lineterm="", n=4)
     lines = list(diff)[:MAX_DIFF_LINES]
-    if start or stop < max(len(exp), len(act)):
-        lines.append("(diff of disassembly lines %d..%d of %d/%d)"
-                     % (start, stop, len(exp), len(act)))
+    lines.append("(disassembly lines %d..%d shown; %d and %d bytes, "
+                 "first difference at byte %d)"
+                 % (start, stop, len(expected), len(actual),
+                    first_difference(expected, actual)))
     return "\n".join(lines)
+
+
+def disassemble_prefix(data):
+    out = io.StringIO()
+    try:
+        pickletools.dis(data, out=out, annotate=0)
+    except Exception:
+        pass
+    return out.getvalue().splitlines() + ["<truncated>"]
+
+
+def short(value):
+    text = repr(value)
+    return text if len(text) <= 300 else text[:300] + "...(%d chars)" % len(
+        text)
 
 
 def assert_bytes_equal(expected, actual, what=""):
@@ -100,7 +127,7 @@ def assert_same_outcome(pickle_call, anethum_call):
     act_kind, act = outcome(anethum_call)
     if exp_kind == "raise" or act_kind == "raise":
         assert (exp_kind, type(exp)) == (act_kind, type(act)), (
-            "pickle gave %r, anethum gave %r" % (exp, act))
+            "pickle gave %s, anethum gave %s" % (short(exp), short(act)))
         if exp_kind == "raise":
             assert str(act), "empty message on %r" % (type(act),)
         return exp

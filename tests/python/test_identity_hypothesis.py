@@ -26,13 +26,13 @@ def test_graphs_with_sharing_and_cycles(proto, obj):
 
 
 @settings(max_examples=15)
-@given(st.sampled_from(s.BIG_KINDS), st.sampled_from(s.BATCH_SIZES), s.nested)
+@given(st.sampled_from(s.BIG_KINDS), st.sampled_from(s.BATCH_SIZES), s.atoms)
 def test_batch_boundaries(proto, kind, n, leaf):
     assert_same_dumps_outcome(s.big_container(kind, n, leaf), proto)
 
 
 @settings(max_examples=8)
-@given(st.sampled_from(s.HUGE_KINDS), st.integers(60, 200), s.nested)
+@given(st.sampled_from(s.HUGE_KINDS), st.integers(60, 200), s.atoms)
 def test_frame_boundaries(proto, kind, n, small):
     big = s.huge_atom(kind, n)
     assert_same_dumps_outcome([small, big, small, big, [small]], proto)

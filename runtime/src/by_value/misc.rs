@@ -215,6 +215,43 @@ pub unsafe fn save_weakset(p: &mut Core, obj: *mut PyObject) -> Res {
     })
 }
 
+/// `getattr(owner, name)` for a getset descriptor such as `float.real`.
+pub unsafe fn save_getset_descriptor(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |descriptor| {
+        let py = descriptor.py();
+        let getattr = py.import("builtins")?.getattr("getattr")?;
+        reduce(getattr, PyTuple::new(py, [descriptor.getattr("__objclass__")?, descriptor.getattr("__name__")?])?)
+    })
+}
+
+/// Rule predicate: a bound method that `pickle`'s `getattr(self, name)`
+/// would not give back (a function attached under another name, say).
+pub unsafe fn method_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bool> {
+    let py = Python::assume_attached();
+    let method = Bound::from_borrowed_ptr(py, obj);
+    let found_again = (|| -> PyResult<bool> {
+        let func = method.getattr("__func__")?;
+        let owner = method.getattr("__self__")?;
+        let Some(name) = func.getattr_opt("__name__")? else { return Ok(false) };
+        let Ok(name) = name.cast_into::<pyo3::types::PyString>() else { return Ok(false) };
+        match owner.getattr_opt(name)? {
+            Some(again) => Ok(again.getattr_opt("__func__")?.is_some_and(|f| f.is(&func))
+                && again.getattr_opt("__self__")?.is_some_and(|s| s.is(&owner))),
+            None => Ok(false),
+        }
+    })();
+    raised(py, found_again.map(|again| !again))
+}
+
+/// `types.MethodType(func, self)`, the function going by value if need be.
+pub unsafe fn save_method_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |method| {
+        let py = method.py();
+        let method_type = py.import("types")?.getattr("MethodType")?;
+        reduce(method_type, PyTuple::new(py, [method.getattr("__func__")?, method.getattr("__self__")?])?)
+    })
+}
+
 /// dataclasses' `_FIELD`, `_FIELD_CLASSVAR`, `_FIELD_INITVAR` keep their identity.
 pub unsafe fn save_dataclass_field_sentinel(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |sentinel| {

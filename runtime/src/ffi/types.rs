@@ -51,6 +51,8 @@ type_accessors! {
     dict_keys_type => ffi::PyDictKeys_Type;
     dict_values_type => ffi::PyDictValues_Type;
     dict_items_type => ffi::PyDictItems_Type;
+    getset_descriptor_type => ffi::PyGetSetDescr_Type;
+    method_type => crate::ffi::compat::PyMethod_Type;
 }
 
 /// `PyType_IsSubtype`, with a flag test for the common `type` case.
