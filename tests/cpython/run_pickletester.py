@@ -67,7 +67,6 @@ interpreter.
 """
 import argparse
 import collections
-import io
 import pickle
 import sys
 import unittest

@@ -88,7 +88,7 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         return Ok(PyTuple::new(py, [r.builtin_type.bind(py).clone(), PyTuple::new(py, [name])?.into_any()])?.into_any());
     }
     let cls_type = cls.cast::<PyType>()?;
-    let tracker_id = r.get_or_create_tracker_id.bind(py).call1((cls,))?;
+    let tracker_id = tracker_id(cls)?;
     let none = py.None().into_bound(py);
     let (constructor, newargs, state) = if cls_type.is_subclass(r.enum_type.bind(py))? {
         let members = PyDict::new(py);
@@ -138,6 +138,34 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     .into_any())
 }
 
+/// `anethum.loaders.get_or_create_tracker_id(cls)`, remembered here too so
+/// a class pickled again costs no Python call. A weak reference guards
+/// against a recycled address.
+pub fn tracker_id<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    let key = cls.as_ptr() as usize;
+    {
+        let cache = TRACKER_IDS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((weak, id)) = cache.get(&key) {
+            if weak.bind(py).call0()?.is(cls) {
+                return Ok(id.bind(py).clone());
+            }
+        }
+    }
+    let id = refs(py)?.get_or_create_tracker_id.bind(py).call1((cls,))?;
+    if let Ok(weak) = py.import("weakref")?.getattr("ref")?.call1((cls,)) {
+        let mut cache = TRACKER_IDS.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= 4096 {
+            cache.retain(|_, (weak, _)| weak.bind(py).call0().is_ok_and(|c| !c.is_none()));
+        }
+        cache.insert(key, (weak.unbind(), id.clone().unbind()));
+    }
+    Ok(id)
+}
+
+static TRACKER_IDS: std::sync::Mutex<std::collections::BTreeMap<usize, (Py<PyAny>, Py<PyAny>)>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
 /// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
 fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let own = cls.getattr("__dict__")?;
@@ -171,21 +199,22 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let mut keys: Vec<Bound<'py, PyAny>> = own.try_iter()?.collect::<PyResult<_>>()?;
     keys.sort_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal));
     let base_list = cls.getattr("__bases__")?.cast_into::<PyTuple>()?;
-    let inherited = PyDict::new(py);
-    if base_list.len() == 1 {
-        inherited.update(&base_list.get_item(0)?.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+    // One base: look keys up in its own dict. Several: merge them, the
+    // first base winning, as cloudpickle does.
+    let inherited = if base_list.len() == 1 {
+        base_list.get_item(0)?.getattr("__dict__")?
     } else {
+        let merged = PyDict::new(py);
         for base in base_list.iter().rev() {
-            inherited.update(&base.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+            merged.update(&base.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
         }
-    }
+        merged.into_any()
+    };
     let clsdict = PyDict::new(py);
     for key in keys {
         let value = own.get_item(&key)?;
-        if let Some(base_value) = inherited.get_item(&key)? {
-            if base_value.is(&value) {
-                continue;
-            }
+        if inherited.contains(&key)? && inherited.get_item(&key)?.is(&value) {
+            continue;
         }
         clsdict.set_item(fresh_str(&key)?, value)?;
     }

@@ -21,6 +21,9 @@ pub struct GlobalsRef(HashMap<usize, (Py<PyAny>, Py<PyDict>)>);
 
 /// Rule predicate: a function that can't be found by module + qualname.
 pub unsafe fn function_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bool> {
+    if crate::save::known_globals::lookup(obj).is_some() {
+        return Ok(false);
+    }
     let py = Python::assume_attached();
     let func = Bound::from_borrowed_ptr(py, obj);
     raised(py, by_reference(&func).map(|by_ref| !by_ref))

@@ -143,7 +143,7 @@ pub unsafe fn save_typevar(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |var| {
         let py = var.py();
         let r = refs(py)?;
-        let tracker_id = r.get_or_create_tracker_id.bind(py).call1((var,))?;
+        let tracker_id = super::class::tracker_id(var)?;
         let is_paramspec = match &r.paramspec_type {
             Some(paramspec) => var.is_instance(paramspec.bind(py))?,
             None => false,

@@ -41,12 +41,15 @@ pub fn by_reference(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(importable_module(obj, &name)?.is_some())
 }
 
+/// `sys.modules`, read through the `sys` module's dict each time (it may
+/// be replaced) without building a key string per call.
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let modules = unsafe { pyo3::ffi::PySys_GetObject(c"modules".as_ptr()) };
-    if modules.is_null() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules"));
+    static SYS_DICT: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
+    let sys_dict = SYS_DICT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("sys")?.dict().unbind()))?;
+    match sys_dict.bind(py).get_item(pyo3::intern!(py, "modules"))? {
+        Some(modules) => Ok(modules.cast_into::<PyDict>()?),
+        None => Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules")),
     }
-    Ok(unsafe { Bound::from_borrowed_ptr(py, modules) }.cast_into::<PyDict>()?)
 }
 
 /// `__module__`, else the first module (not `__main__`) holding `obj`
