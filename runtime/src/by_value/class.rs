@@ -3,7 +3,7 @@
 //! as the same object, however many times it arrives.
 
 use super::function::fresh_str;
-use super::reference::by_reference;
+use super::reference::forced_by_value;
 use super::refs::refs;
 use super::{raised, save_reduced};
 use crate::core::Core;
@@ -12,9 +12,11 @@ use crate::ffi::PyObject;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 
-/// Rule predicate: a class that `pickle` can't reach by reference, and
-/// whose metaclass has no reducer registered in the dispatch tables (an
-/// explicit registration wins, as it does in `pickle`).
+/// Rule predicate: a class made in Python that must go by value although
+/// `pickle` may find it (`__main__`, registered modules), unless its
+/// metaclass has a reducer in the dispatch tables (an explicit registration
+/// wins, as in `pickle`). The rest go through `save_global`, which falls
+/// back to by value when the lookup fails.
 pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
     let py = Python::assume_attached();
     for singleton in [pyo3::ffi::Py_None(), pyo3::ffi::Py_Ellipsis(), pyo3::ffi::Py_NotImplemented()] {
@@ -26,38 +28,22 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
     if metaclass != crate::ffi::types::type_type() && has_table_reducer(p, metaclass)? {
         return Ok(false);
     }
-    let cls = Bound::from_borrowed_ptr(py, obj);
-    let builtin = raised(py, refs(py).and_then(|r| r.builtin_type_names.bind(py).contains(obj as usize)))?;
-    if builtin {
-        // The classes of `types` are static: decide once per process.
-        if let Some(&decision) = BUILTIN_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).get(&(obj as usize)) {
-            return Ok(decision);
-        }
-    }
-    if !builtin && !made_by_class_statement(py, obj) {
-        // A C type can't be rebuilt from its dict: leave it to pickle's
-        // own rules (and errors).
+    if !made_by_class_statement(py, obj) {
         return Ok(false);
     }
-    let decision = raised(py, by_reference(&cls).map(|by_ref| !by_ref))?;
-    if builtin {
-        BUILTIN_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).insert(obj as usize, decision);
-    }
-    Ok(decision)
+    let cls = Bound::from_borrowed_ptr(py, obj);
+    raised(py, forced_by_value(&cls))
 }
 
 /// Whether `cls` was made by `type.__new__` (a class statement, `type()`,
 /// a metaclass): such classes share `type`'s instance deallocator.
-unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject) -> bool {
+pub(crate) unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject) -> bool {
     let tp: *mut pyo3::ffi::PyTypeObject = cls.cast();
     match refs(py) {
         Ok(r) => (*tp).tp_dealloc.map(|f| f as usize) == Some(r.python_class_dealloc as usize),
         Err(_) => false,
     }
 }
-
-static BUILTIN_DECISIONS: std::sync::Mutex<std::collections::BTreeMap<usize, bool>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();

@@ -3,7 +3,7 @@
 //! closures and functions that reach themselves through globals work.
 
 use super::bytecode::code_globals;
-use super::reference::{by_reference, sys_modules};
+use super::reference::{forced_by_value, sys_modules};
 use super::refs::refs;
 use super::{raised, save_reduced};
 use crate::core::Core;
@@ -19,14 +19,16 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub struct GlobalsRef(HashMap<usize, (Py<PyAny>, Py<PyDict>)>);
 
-/// Rule predicate: a function that can't be found by module + qualname.
+/// Rule predicate: a function that must go by value although `pickle`
+/// may find it (`__main__`, registered modules); the rest go through
+/// `save_global`, which falls back to by value when the lookup fails.
 pub unsafe fn function_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bool> {
     if crate::save::known_globals::lookup(obj).is_some() {
         return Ok(false);
     }
     let py = Python::assume_attached();
     let func = Bound::from_borrowed_ptr(py, obj);
-    raised(py, by_reference(&func).map(|by_ref| !by_ref))
+    raised(py, forced_by_value(&func))
 }
 
 pub unsafe fn save_function_by_value(p: &mut Core, obj: *mut PyObject) -> Res {

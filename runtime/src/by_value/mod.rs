@@ -42,6 +42,42 @@ pub(crate) unsafe fn as_pickling_recursion_error() {
     }
 }
 
+/// After `save_global` failed to find `obj` by name: whether it can go by
+/// value instead (a Python function, a class made in Python, a class of
+/// the `types` module) — and the error is a lookup failure, not something
+/// raised by user code along the way.
+pub(crate) unsafe fn lookup_failure_goes_by_value(obj: *mut pyo3::ffi::PyObject) -> bool {
+    use crate::error::exception_matches;
+    let lookup_failed = exception_matches(crate::state::state().pickling_error.as_ptr())
+        || exception_matches(pyo3::ffi::PyExc_AttributeError);
+    if !lookup_failed {
+        return false;
+    }
+    let py = Python::assume_attached();
+    let tp = pyo3::ffi::Py_TYPE(obj);
+    if tp == crate::ffi::types::function_type() {
+        return true;
+    }
+    if !crate::ffi::types::is_subtype(tp, crate::ffi::types::type_type()) {
+        return false;
+    }
+    if class::made_by_class_statement(py, obj) {
+        return true;
+    }
+    // Classes of the `types` module that have no importable name.
+    let names = refs::refs(py).map(|r| r.builtin_type_names.bind(py).contains(obj as usize).unwrap_or(false));
+    matches!(names, Ok(true))
+}
+
+/// The by-value saver for what `lookup_failure_goes_by_value` accepted.
+pub(crate) unsafe fn save_by_value_instead(p: &mut Core, obj: *mut pyo3::ffi::PyObject) -> Res {
+    if pyo3::ffi::Py_TYPE(obj) == crate::ffi::types::function_type() {
+        save_function_by_value(p, obj)
+    } else {
+        save_class_by_value(p, obj)
+    }
+}
+
 /// Converts a pyo3 error into the core's convention: exception set, `Failed`.
 pub(crate) fn raised<T>(py: Python<'_>, result: PyResult<T>) -> Res<T> {
     result.map_err(|err| {

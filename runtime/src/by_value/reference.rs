@@ -1,7 +1,9 @@
 //! By reference or by value: an object goes by reference when its module
-//! is found, is importable (in `sys.modules`), is not `__main__`, is not
-//! registered for by-value pickling, and looking its qualified name up in
-//! it gives back the very same object.
+//! is found and importable, is not `__main__`, is not registered for
+//! by-value pickling, and looking its qualified name up in it gives back
+//! the very same object. For functions and classes `save_global` does the
+//! lookup (falling back to by value when it fails); TypeVars use
+//! `importable_module` here.
 
 use super::refs::refs;
 use pyo3::prelude::*;
@@ -28,21 +30,6 @@ pub fn importable_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>)
     Ok(Some(module))
 }
 
-/// Whether a function or class should be pickled by reference.
-pub fn by_reference(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let py = obj.py();
-    let name = match obj.getattr_opt(pyo3::intern!(py, "__qualname__"))? {
-        Some(name) if !name.is_none() => name,
-        _ => match obj.getattr_opt(pyo3::intern!(py, "__name__"))? {
-            Some(name) => name,
-            None => return Ok(false),
-        },
-    };
-    Ok(importable_module(obj, &name)?.is_some())
-}
-
-/// `sys.modules`, read through the `sys` module's dict each time (it may
-/// be replaced) without building a key string per call.
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     static SYS_DICT: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
     let sys_dict = SYS_DICT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("sys")?.dict().unbind()))?;
@@ -93,6 +80,35 @@ fn get_attribute<'py>(module: &Bound<'py, PyModule>, name: &Bound<'py, PyAny>) -
         }
     }
     Ok(Some(current))
+}
+
+/// Whether a function or class must go by value even if `pickle` could
+/// find it by name: it lives in `__main__` (not importable elsewhere) or in
+/// a module registered with `register_pickle_by_value`. Everything else is
+/// tried by reference first; `save_global` falls back to by value when the
+/// lookup fails.
+pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    let Some(module_name) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? else { return Ok(false) };
+    let Ok(module_name) = module_name.cast_into::<PyString>() else { return Ok(false) };
+    let name = module_name.to_cow()?;
+    if name == "__main__" {
+        return Ok(true);
+    }
+    let registry = refs(py)?.by_value_modules.bind(py);
+    if registry.is_empty() {
+        return Ok(false);
+    }
+    let mut current: &str = &name;
+    loop {
+        if registry.contains(current)? {
+            return Ok(true);
+        }
+        match current.rfind('.') {
+            Some(dot) => current = &current[..dot],
+            None => return Ok(false),
+        }
+    }
 }
 
 /// Whether the module or one of its parent packages is registered with

@@ -155,14 +155,11 @@ pub unsafe fn save_type(p: &mut Core, obj: *mut PyObject) -> Res {
     save_global(p, obj, None)
 }
 
-pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut PyObject>) -> Res {
-    if name.is_none() {
-        if let Some(known) = super::known_globals::lookup(obj) {
-            return save_known_global(p, obj, known);
-        }
-    }
+/// The lookups of `save_global`: every way it can fail, before anything
+/// is written.
+unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located> {
     let st = state();
-    let mut global_name = match name {
+    let global_name = match name {
         Some(name) => Owned::borrowed(name),
         None => match lookup_attr(obj, st.str_qualname.as_ptr())? {
             Some(qualname) => qualname,
@@ -207,7 +204,36 @@ pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut Py
         return Err(pickling_error(&message));
     }
     drop(cls);
+    Ok(Located { global_name, module_name, module, parent, lastname, dotted })
+}
 
+/// What `save_global` found: the names to write and where they lead.
+struct Located {
+    global_name: Owned,
+    module_name: Owned,
+    module: Owned,
+    parent: Owned,
+    lastname: Owned,
+    dotted: Owned,
+}
+
+pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut PyObject>) -> Res {
+    if name.is_none() {
+        if let Some(known) = super::known_globals::lookup(obj) {
+            return save_known_global(p, obj, known);
+        }
+    }
+    let located = match locate(obj, name) {
+        Ok(located) => located,
+        // What pickle can't find by name, anethum pickles by value.
+        Err(Failed) if name.is_none() && p.by_value && crate::by_value::lookup_failure_goes_by_value(obj) => {
+            ffi::PyErr_Clear();
+            return crate::by_value::save_by_value_instead(p, obj);
+        }
+        Err(Failed) => return Err(Failed),
+    };
+    let Located { mut global_name, module_name, module, parent, lastname, dotted } = located;
+    let st = state();
     if p.proto >= 2 && save_extension_code(p, obj, &module_name, &global_name)? {
         return Ok(());
     }
