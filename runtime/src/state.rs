@@ -7,22 +7,6 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use std::sync::OnceLock;
 
-/// Type objects looked up by name at import (see `ffi::types`). A type
-/// missing from this Python is a null pointer, which no object has.
-pub struct PythonTypes {
-    pub abstractclassmethod_type: *mut ffi::PyTypeObject,
-    pub abstractstaticmethod_type: *mut ffi::PyTypeObject,
-    pub abstractproperty_type: *mut ffi::PyTypeObject,
-    pub odict_keys_type: *mut ffi::PyTypeObject,
-    pub odict_values_type: *mut ffi::PyTypeObject,
-    pub odict_items_type: *mut ffi::PyTypeObject,
-    pub typevar_type: *mut ffi::PyTypeObject,
-    pub paramspec_type: *mut ffi::PyTypeObject,
-    pub text_file_type: *mut ffi::PyTypeObject,
-    pub dataclass_field_base_type: *mut ffi::PyTypeObject,
-    pub weakset_type: *mut ffi::PyTypeObject,
-}
-
 fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeObject {
     // Held for the life of the process, like the rest of the module state.
     match py.eval(expression, None, None) {
@@ -31,24 +15,30 @@ fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeO
     }
 }
 
-fn python_types(py: Python<'_>) -> PythonTypes {
-    PythonTypes {
-        abstractclassmethod_type: python_type(py, c"__import__('abc').abstractclassmethod"),
-        abstractstaticmethod_type: python_type(py, c"__import__('abc').abstractstaticmethod"),
-        abstractproperty_type: python_type(py, c"__import__('abc').abstractproperty"),
-        odict_keys_type: python_type(py, c"type(__import__('collections').OrderedDict().keys())"),
-        odict_values_type: python_type(py, c"type(__import__('collections').OrderedDict().values())"),
-        odict_items_type: python_type(py, c"type(__import__('collections').OrderedDict().items())"),
-        typevar_type: python_type(py, c"__import__('typing').TypeVar"),
-        paramspec_type: python_type(py, c"getattr(__import__('typing'), 'ParamSpec', None)"),
-        text_file_type: python_type(py, c"__import__('io').TextIOWrapper"),
-        dataclass_field_base_type: python_type(py, c"__import__('dataclasses')._FIELD_BASE"),
-        weakset_type: python_type(py, c"__import__('weakref').WeakSet"),
+/// Fills `ffi::types::slots`: types defined in Python or not exported by
+/// the C API. A type missing from this Python stays null, which no object has.
+fn load_python_types(py: Python<'_>) {
+    use crate::ffi::types::slots;
+    use std::sync::atomic::Ordering::Relaxed;
+    let table: [(&std::sync::atomic::AtomicPtr<ffi::PyTypeObject>, &std::ffi::CStr); 11] = [
+        (&slots::abstractclassmethod_type, c"__import__('abc').abstractclassmethod"),
+        (&slots::abstractstaticmethod_type, c"__import__('abc').abstractstaticmethod"),
+        (&slots::abstractproperty_type, c"__import__('abc').abstractproperty"),
+        (&slots::odict_keys_type, c"type(__import__('collections').OrderedDict().keys())"),
+        (&slots::odict_values_type, c"type(__import__('collections').OrderedDict().values())"),
+        (&slots::odict_items_type, c"type(__import__('collections').OrderedDict().items())"),
+        (&slots::typevar_type, c"__import__('typing').TypeVar"),
+        (&slots::paramspec_type, c"getattr(__import__('typing'), 'ParamSpec', None)"),
+        (&slots::text_file_type, c"__import__('io').TextIOWrapper"),
+        (&slots::dataclass_field_base_type, c"__import__('dataclasses')._FIELD_BASE"),
+        (&slots::weakset_type, c"__import__('weakref').WeakSet"),
+    ];
+    for (slot, expression) in table {
+        slot.store(python_type(py, expression), Relaxed);
     }
 }
 
 pub struct ModuleState {
-    pub python_types: PythonTypes,
     pub pickling_error: Owned,
     /// `copyreg.dispatch_table`
     pub dispatch_table: Owned,
@@ -116,8 +106,8 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         return Ok(());
     }
     let pickle = py.import("pickle")?;
+    load_python_types(py);
     let state = ModuleState {
-        python_types: python_types(py),
         pickling_error: owned(pickle.getattr("PicklingError")?),
         dispatch_table: exact_dict(py, "copyreg", "dispatch_table")?,
         class_dispatch: owned(pyo3::types::PyDict::new(py).into_any()),

@@ -59,6 +59,10 @@ unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -
         Some(table) => table.bind(py).clone(),
         None => Bound::from_borrowed_ptr(py, crate::state::state().dispatch_table.as_ptr()),
     };
+    if let Ok(dict) = table.cast_exact::<PyDict>() {
+        // No KeyError to raise and swallow for the common miss.
+        return raised(py, dict.contains(&key));
+    }
     match table.get_item(&key) {
         Ok(_) => Ok(true),
         Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => Ok(false),

@@ -67,12 +67,23 @@ pub fn is_subtype(tp: *mut PyTypeObject, base: *mut PyTypeObject) -> bool {
 }
 
 macro_rules! python_level_types {
-    ($($name:ident;)*) => {$(
-        #[inline(always)]
-        pub fn $name() -> *mut PyTypeObject {
-            crate::state::state().python_types.$name
+    ($($name:ident;)*) => {
+        /// Slots for the types below, filled once by `state::init`; a plain
+        /// load on the hot path (they are compared for most objects).
+        pub mod slots {
+            use std::sync::atomic::AtomicPtr;
+            $(
+                #[allow(non_upper_case_globals)]
+                pub static $name: AtomicPtr<pyo3::ffi::PyTypeObject> = AtomicPtr::new(std::ptr::null_mut());
+            )*
         }
-    )*};
+        $(
+            #[inline(always)]
+            pub fn $name() -> *mut PyTypeObject {
+                slots::$name.load(std::sync::atomic::Ordering::Relaxed)
+            }
+        )*
+    };
 }
 
 // Types defined in Python or not exported by the C API, found at import.
