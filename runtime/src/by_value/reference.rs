@@ -83,8 +83,9 @@ fn get_attribute<'py>(module: &Bound<'py, PyModule>, name: &Bound<'py, PyAny>) -
 }
 
 /// Whether a function or class must go by value even if `pickle` could
-/// find it by name: it lives in `__main__` (not importable elsewhere) or in
-/// a module registered with `register_pickle_by_value`. Everything else is
+/// find it by name: it lives in `__main__` (not importable elsewhere), in a
+/// module that isn't imported, or in a module registered with
+/// `register_pickle_by_value`. Everything else is
 /// tried by reference first; `save_global` falls back to by value when the
 /// lookup fails.
 pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -93,6 +94,11 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let Ok(module_name) = module_name.cast_into::<PyString>() else { return Ok(false) };
     let name = module_name.to_cow()?;
     if name == "__main__" {
+        return Ok(true);
+    }
+    // As cloudpickle: a module that isn't imported here is taken to be
+    // dynamic, rather than trying (slowly, through sys.path) to import it.
+    if !sys_modules(py)?.contains(&module_name)? {
         return Ok(true);
     }
     let registry = refs(py)?.by_value_modules.bind(py);
