@@ -22,12 +22,8 @@ pub fn dumps<'py>(
     buffer_callback: Option<Py<PyAny>>,
     by_value: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let fix_imports = truth(fix_imports)?;
     unsafe {
-        let mut core = Core::new().map_err(|e| fetch(py, e))?;
-        core.by_value = by_value;
-        core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
-            .map_err(|e| fetch(py, e))?;
+        let mut core = new_core(py, protocol, fix_imports, by_value)?;
         core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
         core.dump(obj.as_ptr()).map_err(|e| fetch(py, e))?;
         let bytes = core.out.take_bytes().map_err(|e| fetch(py, e))?;
@@ -50,17 +46,28 @@ pub fn dump<'py>(
     buffer_callback: Option<Py<PyAny>>,
     by_value: bool,
 ) -> PyResult<()> {
-    let fix_imports = truth(fix_imports)?;
     unsafe {
-        let mut core = Core::new().map_err(|e| fetch(py, e))?;
-        core.by_value = by_value;
-        core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports)
-            .map_err(|e| fetch(py, e))?;
+        let mut core = new_core(py, protocol, fix_imports, by_value)?;
         core.out.file_write = Some(file_write(file)?);
         core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
         core.dump(obj.as_ptr()).map_err(|e| fetch(py, e))?;
         core.out.flush_to_file().map_err(|e| fetch(py, e))
     }
+}
+
+/// A core for one `dumps`/`dump` call, with the protocol set as
+/// `_pickle`'s module functions set it.
+unsafe fn new_core(
+    py: Python<'_>,
+    protocol: Option<&Bound<'_, PyAny>>,
+    fix_imports: Option<&Bound<'_, PyAny>>,
+    by_value: bool,
+) -> PyResult<Core> {
+    let fix_imports = truth(fix_imports)?;
+    let mut core = Core::new().map_err(|e| fetch(py, e))?;
+    core.by_value = by_value;
+    core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports).map_err(|e| fetch(py, e))?;
+    Ok(core)
 }
 
 /// `fix_imports` is true unless given and false, like the C `bool` converter.

@@ -101,31 +101,22 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     if !sys_modules(py)?.contains(&module_name)? {
         return Ok(true);
     }
-    let registry = refs(py)?.by_value_modules.bind(py);
-    if registry.is_empty() {
-        return Ok(false);
-    }
-    let mut current: &str = &name;
-    loop {
-        if registry.contains(current)? {
-            return Ok(true);
-        }
-        match current.rfind('.') {
-            Some(dot) => current = &current[..dot],
-            None => return Ok(false),
-        }
-    }
+    is_registered_name(py, &name)
 }
 
 /// Whether the module or one of its parent packages is registered with
 /// `anethum.register_pickle_by_value`.
 pub fn is_registered_by_value(module: &Bound<'_, PyModule>) -> PyResult<bool> {
-    let registry = refs(module.py())?.by_value_modules.bind(module.py());
+    let name: String = module.getattr(pyo3::intern!(module.py(), "__name__"))?.extract()?;
+    is_registered_name(module.py(), &name)
+}
+
+fn is_registered_name(py: Python<'_>, name: &str) -> PyResult<bool> {
+    let registry = refs(py)?.by_value_modules.bind(py);
     if registry.is_empty() {
         return Ok(false);
     }
-    let name: String = module.getattr(pyo3::intern!(module.py(), "__name__"))?.extract()?;
-    let mut current = name.as_str();
+    let mut current = name;
     loop {
         if registry.contains(current)? {
             return Ok(true);
