@@ -6,44 +6,20 @@
 use crate::generated::facts::{behaviour, bytecode as op};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use super::weak_cache::WeakCache;
 
-struct Cached {
-    code: Py<PyAny>,
-    names: Py<PyTuple>,
-}
-
-/// Keyed by code object address; the entry holds a weak reference so a
-/// recycled address is never mistaken for the old code object.
-static CACHE: Mutex<Option<HashMap<usize, Cached>>> = Mutex::new(None);
-const PURGE_AT: usize = 4096;
+static CACHE: WeakCache = WeakCache::new();
 
 /// The global names used by `code`, first use first, without repeats.
 pub fn code_globals<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-    let py = code.py();
-    let key = code.as_ptr() as usize;
-    if let Some(names) = cached(py, key, code) {
-        return Ok(names);
+    if let Some(names) = CACHE.get(code) {
+        return Ok(names.cast_into::<PyTuple>()?);
     }
     let mut names: Vec<Bound<'py, PyAny>> = Vec::new();
     collect(code, &mut names)?;
-    let names = PyTuple::new(py, names)?;
-    let weak = py.import("weakref")?.getattr("ref")?.call1((code,))?;
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    let map = cache.get_or_insert_with(HashMap::new);
-    if map.len() >= PURGE_AT {
-        map.retain(|_, entry| entry.code.bind(py).call0().is_ok_and(|c| !c.is_none()));
-    }
-    map.insert(key, Cached { code: weak.unbind(), names: names.clone().unbind() });
+    let names = PyTuple::new(code.py(), names)?;
+    CACHE.insert(code, names.as_any());
     Ok(names)
-}
-
-fn cached<'py>(py: Python<'py>, key: usize, code: &Bound<'py, PyAny>) -> Option<Bound<'py, PyTuple>> {
-    let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    let entry = cache.as_ref()?.get(&key)?;
-    let alive = entry.code.bind(py).call0().ok()?;
-    alive.is(code).then(|| entry.names.bind(py).clone())
 }
 
 fn collect<'py>(code: &Bound<'py, PyAny>, names: &mut Vec<Bound<'py, PyAny>>) -> PyResult<()> {

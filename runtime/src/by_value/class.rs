@@ -132,29 +132,16 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// a class pickled again costs no Python call. A weak reference guards
 /// against a recycled address.
 pub fn tracker_id<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(id) = TRACKER_IDS.get(cls) {
+        return Ok(id);
+    }
     let py = cls.py();
-    let key = cls.as_ptr() as usize;
-    {
-        let cache = TRACKER_IDS.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((weak, id)) = cache.get(&key) {
-            if weak.bind(py).call0()?.is(cls) {
-                return Ok(id.bind(py).clone());
-            }
-        }
-    }
     let id = refs(py)?.get_or_create_tracker_id.bind(py).call1((cls,))?;
-    if let Ok(weak) = py.import("weakref")?.getattr("ref")?.call1((cls,)) {
-        let mut cache = TRACKER_IDS.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= 4096 {
-            cache.retain(|_, (weak, _)| weak.bind(py).call0().is_ok_and(|c| !c.is_none()));
-        }
-        cache.insert(key, (weak.unbind(), id.clone().unbind()));
-    }
+    TRACKER_IDS.insert(cls, &id);
     Ok(id)
 }
 
-static TRACKER_IDS: std::sync::Mutex<std::collections::BTreeMap<usize, (Py<PyAny>, Py<PyAny>)>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
+static TRACKER_IDS: super::weak_cache::WeakCache = super::weak_cache::WeakCache::new();
 
 /// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
 fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
