@@ -2,6 +2,7 @@
 //! fields, from the facts (`CODE_CONSTRUCTOR_FIELDS`).
 
 use super::function::fresh_str;
+use super::weak_cache::WeakCache;
 use super::refs::refs;
 use super::save_reduced;
 use crate::core::Core;
@@ -30,10 +31,17 @@ fn attributes(py: Python<'_>) -> &Vec<Py<PyString>> {
     })
 }
 
+/// The reduce tuple per code object: code objects are immutable, and a
+/// function shipped again and again needs its fields read only once.
+static REDUCED: WeakCache = WeakCache::new();
+
 pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let code = Bound::from_borrowed_ptr(py, obj);
-    let reduce = code_reduce(&code);
+    let reduce = match REDUCED.get(&code) {
+        Some(reduce) => Ok(reduce),
+        None => code_reduce(&code).inspect(|reduce| REDUCED.insert(&code, reduce)),
+    };
     save_reduced(p, obj, reduce)
 }
 
