@@ -29,11 +29,33 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
         return Ok(false);
     }
     if !made_by_class_statement(py, obj) {
-        return Ok(false);
+        return raised(py, types_module_class_by_value(py, obj));
     }
     let cls = Bound::from_borrowed_ptr(py, obj);
     raised(py, forced_by_value(&cls))
 }
+
+/// Whether `cls` is one of the `types` module's classes with no importable
+/// name (`types.CodeType` is `builtins.code`, which doesn't exist). They
+/// are static, so each is looked up once per process; this spares the
+/// failing `save_global` lookup (and its formatted exception) per pickle.
+unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyResult<bool> {
+    if !refs(py)?.builtin_type_names.bind(py).contains(cls as usize)? {
+        return Ok(false);
+    }
+    let mut decisions = TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&decision) = decisions.get(&(cls as usize)) {
+        return Ok(decision);
+    }
+    let class = Bound::from_borrowed_ptr(py, cls);
+    let qualname = class.getattr(pyo3::intern!(py, "__qualname__"))?;
+    let decision = super::reference::importable_module(&class, &qualname)?.is_none();
+    decisions.insert(cls as usize, decision);
+    Ok(decision)
+}
+
+static TYPES_MODULE_DECISIONS: std::sync::Mutex<std::collections::BTreeMap<usize, bool>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 /// Whether `cls` was made by `type.__new__` (a class statement, `type()`,
 /// a metaclass): such classes share `type`'s instance deallocator.

@@ -85,11 +85,21 @@ fn get_attribute<'py>(module: &Bound<'py, PyModule>, name: &Bound<'py, PyAny>) -
 /// Whether a function or class must go by value even if `pickle` could
 /// find it by name: it lives in `__main__` (not importable elsewhere), in a
 /// module that isn't imported, or in a module registered with
-/// `register_pickle_by_value`. Everything else is
+/// `register_pickle_by_value` — or it obviously can't be found (defined
+/// inside a function). Everything else is
 /// tried by reference first; `save_global` falls back to by value when the
 /// lookup fails.
 pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
+    // Defined inside a function: no lookup can find it (and failing one,
+    // with its formatted exception, is what would cost the most here).
+    if let Some(qualname) = obj.getattr_opt(pyo3::intern!(py, "__qualname__"))? {
+        if let Ok(qualname) = qualname.cast_into::<PyString>() {
+            if qualname.to_cow()?.contains("<locals>") {
+                return Ok(true);
+            }
+        }
+    }
     let Some(module_name) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? else { return Ok(false) };
     let Ok(module_name) = module_name.cast_into::<PyString>() else { return Ok(false) };
     let name = module_name.to_cow()?;
