@@ -273,6 +273,7 @@ impl Pickler {
                     visit.call(obj)?;
                 }
             }
+            core.globals_ref.visit(&visit)?;
         }
         if let Some(hooks) = try_lock(&self.hooks) {
             for field in [&hooks.dispatch_table, &hooks.persistent_id] {
@@ -293,6 +294,7 @@ impl Pickler {
             core.buffer_callback = None;
             core.reducer_override = None;
             core.fast_memo = None;
+            core.globals_ref = Default::default();
             unsafe { core.memo.clear() }
         }
     }

@@ -19,9 +19,20 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub struct GlobalsRef(HashMap<usize, (Py<PyAny>, Py<PyDict>)>);
 
+impl GlobalsRef {
+    /// For the Pickler's `__traverse__`: the dicts it holds.
+    pub fn visit(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for (globals, base) in self.0.values() {
+            visit.call(globals)?;
+            visit.call(base)?;
+        }
+        Ok(())
+    }
+}
+
 /// Rule predicate: a function that must go by value although `pickle`
-/// may find it (`__main__`, registered modules); the rest go through
-/// `save_global`, which falls back to by value when the lookup fails.
+/// might find it (`forced_by_value`); the rest go through `save_global`,
+/// which falls back to by value when the lookup fails.
 pub unsafe fn function_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bool> {
     if crate::save::known_globals::lookup(obj).is_some() {
         return Ok(false);
