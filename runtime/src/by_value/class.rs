@@ -192,27 +192,64 @@ fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
 
 /// The class's own dict, sorted, without what it inherits unchanged and
 /// without what the skeleton recreates by itself.
+/// A class's own namespace as a dict, for plain dict lookups: `tp_dict`
+/// itself when the type has one (what `__dict__`'s mappingproxy wraps);
+/// else (static builtin types from 3.12) a copy, made once per type since
+/// those types never change or die.
+fn own_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = cls.py();
+    let tp: *mut pyo3::ffi::PyTypeObject = cls.as_ptr().cast();
+    let is_type = unsafe { pyo3::ffi::PyType_Check(cls.as_ptr()) } != 0;
+    if is_type {
+        let dict = unsafe { (*tp).tp_dict };
+        if !dict.is_null() && unsafe { pyo3::ffi::PyDict_CheckExact(dict) } != 0 {
+            return Ok(unsafe { Bound::from_borrowed_ptr(py, dict) }.cast_into::<PyDict>()?);
+        }
+    }
+    let is_static = is_type && unsafe { pyo3::ffi::PyType_HasFeature(tp, pyo3::ffi::Py_TPFLAGS_HEAPTYPE) } == 0;
+    if is_static {
+        if let Some(copy) = STATIC_TYPE_DICTS.lock().unwrap_or_else(|e| e.into_inner()).get(&(tp as usize)) {
+            return Ok(copy.bind(py).clone());
+        }
+    }
+    let copy = PyDict::new(py);
+    copy.update(&cls.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+    if is_static {
+        STATIC_TYPE_DICTS.lock().unwrap_or_else(|e| e.into_inner()).insert(tp as usize, copy.clone().unbind());
+    }
+    Ok(copy)
+}
+
+static STATIC_TYPE_DICTS: std::sync::Mutex<std::collections::BTreeMap<usize, Py<PyDict>>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
 fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
-    let own = cls.getattr("__dict__")?;
-    let mut keys: Vec<Bound<'py, PyAny>> = own.try_iter()?.collect::<PyResult<_>>()?;
-    keys.sort_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal));
+    let own = own_dict(cls)?;
+    let mut keys: Vec<(Bound<'py, PyAny>, Option<String>)> =
+        own.keys().iter().map(|k| { let text = k.extract::<String>().ok(); (k, text) }).collect();
+    // Sorted like Python sorts str keys (code point order, which UTF-8
+    // byte order preserves); anything else through Python's comparison.
+    keys.sort_by(|(a, ta), (b, tb)| match (ta, tb) {
+        (Some(ta), Some(tb)) => ta.cmp(tb),
+        _ => a.compare(b).unwrap_or(std::cmp::Ordering::Equal),
+    });
     let base_list = cls.getattr("__bases__")?.cast_into::<PyTuple>()?;
     // One base: look keys up in its own dict. Several: merge them, the
     // first base winning, as cloudpickle does.
     let inherited = if base_list.len() == 1 {
-        base_list.get_item(0)?.getattr("__dict__")?
+        own_dict(&base_list.get_item(0)?)?
     } else {
         let merged = PyDict::new(py);
         for base in base_list.iter().rev() {
-            merged.update(&base.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+            merged.update(own_dict(&base)?.as_mapping())?;
         }
-        merged.into_any()
+        merged
     };
     let clsdict = PyDict::new(py);
-    for key in keys {
-        let value = own.get_item(&key)?;
-        if inherited.contains(&key)? && inherited.get_item(&key)?.is(&value) {
+    for (key, _) in keys {
+        let Some(value) = own.get_item(&key)? else { continue };
+        if inherited.get_item(&key)?.is_some_and(|base_value| base_value.is(&value)) {
             continue;
         }
         clsdict.set_item(fresh_str(&key)?, value)?;
