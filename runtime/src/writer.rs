@@ -152,7 +152,10 @@ impl Writer {
     }
 
     unsafe fn call_write(&mut self, data: *mut PyObject) -> Res {
-        let write = self.file_write.as_ref().expect("flush without a file").as_ptr();
+        let Some(write) = self.file_write.as_ref().map(|w| w.as_ptr()) else {
+            ffi::PyErr_SetString(ffi::PyExc_RuntimeError, c"anethum: the pickler has no file to write to".as_ptr());
+            return Err(Failed);
+        };
         let result = check(ffi::PyObject_CallOneArg(write, data))?;
         ffi::Py_DECREF(result);
         Ok(())

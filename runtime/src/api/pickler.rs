@@ -60,9 +60,19 @@ impl Pickler {
             .ok_or_else(|| PyRuntimeError::new_err("this Pickler is in the middle of dump(); it can't be used meanwhile"))
     }
 
-    fn hooks(&self) -> MutexGuard<'_, Hooks> {
-        // Never contended: no Python code runs while it is held.
-        try_lock(&self.hooks).expect("Pickler hooks are never held across Python code")
+    /// The hooks. No Python code runs while they are held (old values are
+    /// always dropped after the guard), so this can't fail in practice; if
+    /// it ever did, it is a RuntimeError, not a panic.
+    fn hooks(&self) -> PyResult<MutexGuard<'_, Hooks>> {
+        try_lock(&self.hooks).ok_or_else(|| PyRuntimeError::new_err("this Pickler's hooks are in use"))
+    }
+
+    /// Replaces one hook, dropping the old value (which may run `__del__`)
+    /// only once the lock is released.
+    fn replace_dispatch_table(&self, table: Option<Py<PyAny>>) -> PyResult<()> {
+        let old = std::mem::replace(&mut self.hooks()?.dispatch_table, table);
+        drop(old);
+        Ok(())
     }
 }
 
@@ -96,7 +106,8 @@ impl Pickler {
             if core.out.file_write.is_some() {
                 // Called again: start over, as _pickle's Pickler_clear does.
                 *core = map(py, unsafe { Core::new() })?;
-                *this.hooks() = Hooks::default();
+                let old = std::mem::take(&mut *this.hooks()?);
+                drop(old);
             }
             map(py, unsafe { core.set_protocol(protocol.map_or(std::ptr::null_mut(), |p| p.as_ptr()), fix_imports) })?;
             core.out.file_write = Some(file_write(file)?);
@@ -110,12 +121,11 @@ impl Pickler {
         if !behaviour::PERSISTENT_ID_IS_METHOD {
             capture_persistent_id(slf)?;
         }
-        if this.hooks().dispatch_table.is_some() {
+        if this.hooks()?.dispatch_table.is_some() {
             return Ok(());
         }
         let dispatch_table = lookup(slf, state().str_dispatch_table.as_ptr())?;
-        this.hooks().dispatch_table = dispatch_table.map(Bound::unbind);
-        Ok(())
+        this.replace_dispatch_table(dispatch_table.map(Bound::unbind))
     }
 
     /// Reducers by type, consulted before `copyreg.dispatch_table` by every
@@ -141,7 +151,7 @@ impl Pickler {
         let reducer_override = lookup(slf, state().str_reducer_override.as_ptr())?;
         let mut core = this.core()?;
         {
-            let hooks = this.hooks();
+            let hooks = this.hooks()?;
             core.dispatch_table = hooks.dispatch_table.as_ref().map(|t| t.clone_ref(py));
             core.pers_func = hooks.persistent_id.as_ref().map(|f| f.clone_ref(py));
             core.pers_func_self = if hooks.persistent_id_is_method { slf.as_ptr() } else { std::ptr::null_mut() };
@@ -190,7 +200,7 @@ impl Pickler {
     #[getter]
     fn persistent_id(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let hooks = slf.get().hooks();
+        let hooks = slf.get().hooks()?;
         let Some(func) = hooks.persistent_id.as_ref() else {
             return Err(PyAttributeError::new_err("persistent_id"));
         };
@@ -210,23 +220,26 @@ impl Pickler {
         if !value.is_callable() {
             return Err(PyTypeError::new_err("persistent_id must be a callable taking one argument"));
         }
-        let mut hooks = self.hooks();
-        hooks.persistent_id = Some(value.clone().unbind());
-        hooks.persistent_id_is_method = false;
+        let old = {
+            let mut hooks = self.hooks()?;
+            hooks.persistent_id_is_method = false;
+            std::mem::replace(&mut hooks.persistent_id, Some(value.clone().unbind()))
+        };
+        drop(old);
         Ok(())
     }
 
     #[getter]
     fn dispatch_table(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.hooks().dispatch_table.as_ref() {
+        match self.hooks()?.dispatch_table.as_ref() {
             Some(table) => Ok(table.clone_ref(py)),
             None => Err(PyAttributeError::new_err("dispatch_table")),
         }
     }
 
     #[setter]
-    fn set_dispatch_table(&self, value: Option<&Bound<'_, PyAny>>) {
-        self.hooks().dispatch_table = value.map(|v| v.clone().unbind());
+    fn set_dispatch_table(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.replace_dispatch_table(value.map(|v| v.clone().unbind()))
     }
 
     #[getter]
@@ -286,9 +299,8 @@ impl Pickler {
     }
 
     fn __clear__(&self) {
-        if let Some(mut hooks) = try_lock(&self.hooks) {
-            *hooks = Hooks::default();
-        }
+        let old_hooks = try_lock(&self.hooks).map(|mut hooks| std::mem::take(&mut *hooks));
+        drop(old_hooks);
         if let Some(mut core) = try_lock(&self.core) {
             core.out.file_write = None;
             core.buffer_callback = None;
@@ -315,9 +327,12 @@ fn capture_persistent_id(slf: &Bound<'_, Pickler>) -> PyResult<()> {
             None => (Some(func.unbind()), false),
         },
     };
-    let mut hooks = slf.get().hooks();
-    hooks.persistent_id = func;
-    hooks.persistent_id_is_method = is_method;
+    let old = {
+        let mut hooks = slf.get().hooks()?;
+        hooks.persistent_id_is_method = is_method;
+        std::mem::replace(&mut hooks.persistent_id, func)
+    };
+    drop(old);
     Ok(())
 }
 
