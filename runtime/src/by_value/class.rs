@@ -40,7 +40,7 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
 /// are static, so each is looked up once per process; this spares the
 /// failing `save_global` lookup (and its formatted exception) per pickle.
 unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyResult<bool> {
-    if !refs(py)?.builtin_type_names.bind(py).contains(cls as usize)? {
+    if !refs(py)?.builtin_type_ids.contains(&(cls as usize)) {
         return Ok(false);
     }
     let mut decisions = TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner());

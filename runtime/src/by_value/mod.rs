@@ -66,8 +66,7 @@ pub(crate) unsafe fn lookup_failure_goes_by_value(obj: *mut pyo3::ffi::PyObject)
         return true;
     }
     // Classes of the `types` module that have no importable name.
-    let names = refs::refs(py).map(|r| r.builtin_type_names.bind(py).contains(obj as usize).unwrap_or(false));
-    matches!(names, Ok(true))
+    refs::refs(py).is_ok_and(|r| r.builtin_type_ids.contains(&(obj as usize)))
 }
 
 /// The by-value saver for what `lookup_failure_goes_by_value` accepted.

@@ -30,13 +30,14 @@ pub fn importable_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>)
     Ok(Some(module))
 }
 
+/// The interpreter's module dict (what `sys.modules` is, and what the
+/// import system itself uses).
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    static SYS_DICT: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
-    let sys_dict = SYS_DICT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("sys")?.dict().unbind()))?;
-    match sys_dict.bind(py).get_item(pyo3::intern!(py, "modules"))? {
-        Some(modules) => Ok(modules.cast_into::<PyDict>()?),
-        None => Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules")),
+    let modules = unsafe { pyo3::ffi::PyImport_GetModuleDict() };
+    if modules.is_null() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules"));
     }
+    Ok(unsafe { Bound::from_borrowed_ptr(py, modules) }.cast_into::<PyDict>()?)
 }
 
 /// `__module__`, else the first module (not `__main__`) holding `obj`
@@ -100,7 +101,18 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
             }
         }
     }
-    let Some(module_name) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? else { return Ok(false) };
+    let module_name = if unsafe { pyo3::ffi::PyFunction_Check(obj.as_ptr()) } != 0 {
+        // A function's `__module__` is a plain field: read it directly.
+        match unsafe { pyo3::ffi::PyFunction_GetModule(obj.as_ptr()) } {
+            module if module.is_null() => return Ok(false),
+            module => unsafe { Bound::from_borrowed_ptr(py, module) },
+        }
+    } else {
+        match obj.getattr_opt(pyo3::intern!(py, "__module__"))? {
+            Some(module_name) => module_name,
+            None => return Ok(false),
+        }
+    };
     let Ok(module_name) = module_name.cast_into::<PyString>() else { return Ok(false) };
     let name = module_name.to_cow()?;
     if name == "__main__" {

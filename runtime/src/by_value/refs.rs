@@ -36,6 +36,8 @@ pub struct Refs {
     /// `{id(types.X): "X"}` for the classes of the `types` module (by id:
     /// a metaclass may make its classes unhashable).
     pub builtin_type_names: Py<PyDict>,
+    /// The same classes' addresses, for a lookup without a Python call.
+    pub builtin_type_ids: std::collections::HashSet<usize>,
     /// `tp_dealloc` of classes made by `type.__new__`.
     pub python_class_dealloc: unsafe extern "C" fn(*mut pyo3::ffi::PyObject),
 }
@@ -106,6 +108,7 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
         abc_get_dump: abc.getattr("_get_dump")?.unbind(),
         property_type: py.import("builtins")?.getattr("property")?.unbind(),
         paramspec_type: typing.getattr("ParamSpec").ok().map(Bound::unbind),
+        builtin_type_ids: builtin_type_names.keys().iter().filter_map(|k| k.extract::<usize>().ok()).collect(),
         builtin_type_names: builtin_type_names.unbind(),
         python_class_dealloc,
     })
