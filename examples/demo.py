@@ -17,6 +17,27 @@ for protocol in range(anethum.HIGHEST_PROTOCOL + 1):
 print("identical to pickle.dumps for every protocol, and pickle.loads reads it back")
 
 
+def make_counter(start):
+    count = start
+
+    def step(by=1):
+        nonlocal count
+        count += by
+        return count
+
+    return step
+
+
+# What pickle refuses goes by value, and loads with plain pickle.loads.
+counter = pickle.loads(anethum.dumps(make_counter(10)))
+square = pickle.loads(anethum.dumps(lambda x: x * x))
+print("by value: a closure ->", counter(), counter(5), "; a lambda ->", square(7))
+try:
+    pickle.dumps(make_counter(0))
+except (AttributeError, pickle.PicklingError) as error:
+    print("pickle itself refuses it:", error)
+
+
 class Tagged:
     def __init__(self, tag):
         self.tag = tag
