@@ -9,7 +9,7 @@ import anethum
 record = {"id": 7, "name": "dill", "scores": [1.5, float("inf")], "tags": {"herb", "seed"}}
 data = [record, record, (b"\x00bytes", bytearray(b"mutable"), 2**100, None, True)]
 
-print("anethum", anethum.__name__, "— protocols 0 to", anethum.HIGHEST_PROTOCOL)
+print("anethum: protocols 0 to", anethum.HIGHEST_PROTOCOL)
 for protocol in range(anethum.HIGHEST_PROTOCOL + 1):
     ours = anethum.dumps(data, protocol)
     assert ours == pickle.dumps(data, protocol), protocol
