@@ -44,6 +44,33 @@ pub fn dispatch_arm(arm: &DispatchArm) -> TokenStream {
     }
 }
 
+/// `if <no rule with a predicate could match tp> { p.note_rules_missed(tp); }`:
+/// then a miss of every rule depends on the type alone.
+pub fn note_rule_misses(rules: &[OverrideArm]) -> TokenStream {
+    let cond = type_decides_misses(rules);
+    quote! {
+        if #cond {
+            p.note_rules_missed(tp);
+        }
+    }
+}
+
+fn type_decides_misses(rules: &[OverrideArm]) -> TokenStream {
+    let tests: Vec<TokenStream> = rules
+        .iter()
+        .filter(|r| r.predicate.is_some())
+        .filter_map(|r| r.test.as_ref().map(type_test))
+        .collect();
+    let bare_predicate = rules.iter().any(|r| r.predicate.is_some() && r.test.is_none());
+    if bare_predicate {
+        quote!(false)
+    } else if tests.is_empty() {
+        quote!(true)
+    } else {
+        quote!(!(#(#tests)||*))
+    }
+}
+
 /// `if <type test> && predicate(p, obj)? { return saver(p, obj); }`
 pub fn override_arm(arm: &OverrideArm) -> TokenStream {
     let mut conds = Vec::new();

@@ -185,6 +185,8 @@ pub fn dispatch_rs(model: &Model) -> Result<String, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     ctx.insert("overrides", &rules);
+    let note = emit::format_stmts(fragments::note_rule_misses(&model.overrides))?;
+    ctx.insert("note_rule_misses", &note);
     render("dispatch.rs.tera", &ctx)
 }
 
