@@ -385,3 +385,20 @@ fn behaviour_type_mismatch_is_an_error() {
     has("spec/behaviour.toml:24:", "unknown variant `int`");
     assert_eq!(errs.len(), 4, "{}", errs.join("\n"));
 }
+
+#[test]
+fn rule_misses_are_remembered_only_for_types_no_predicate_rule_tests() {
+    let files = gen_ok(spec_plus("", RULE, ""), 12);
+    let d = file(&files, "dispatch.rs");
+    let at = |s: &str| d.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    // Rules with a predicate match or not depending on the object, so
+    // their types are excluded; rules on the type alone are not listed.
+    let note = at("p.note_rules_missed(tp)");
+    let condition = &d[d[..note].rfind("if !(").expect("a guard")..note];
+    assert!(condition.contains("tp == types::function_type()"));
+    assert!(condition.contains("types::is_subtype(tp, types::type_type())"));
+    assert!(!condition.contains("code_type"));
+    assert!(at("p.by_value && !p.rules_known_to_miss(tp)") < at("save_fixture_rule"));
+    assert!(at("save_fixture_rule") < at("p.note_rules_missed(tp)"));
+    assert!(at("p.note_rules_missed(tp)") < at("save_type(p, obj)"));
+}
