@@ -90,3 +90,35 @@ def test_class_identity_across_pickles(protocol):
     first = roundtrip(Local, protocol)
     assert roundtrip(Local, protocol) is first
     assert isinstance(roundtrip(Local(), protocol), first)
+
+
+ALIAS_CHECK = """
+import pickle, sys
+Flag, Plain = pickle.loads(sys.stdin.buffer.read())
+assert list(Flag.__members__) == ["R", "W", "X", "RW"], list(Flag.__members__)
+assert Flag.RW == Flag.R | Flag.W and Flag(6) is Flag.RW
+assert list(Plain.__members__) == ["a", "b"] and Plain.b is Plain.a
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_enum_aliases_survive_a_new_process(protocol):
+    import subprocess
+    import sys
+
+    def make():
+        class Flag(enum.IntFlag):
+            R = 4
+            W = 2
+            X = 1
+            RW = 6
+
+        class Plain(enum.Enum):
+            a = 1
+            b = 1
+        return Flag, Plain
+    data = anethum.dumps(make(), protocol)
+    result = subprocess.run([sys.executable, "-c", ALIAS_CHECK], input=data,
+                            capture_output=True, timeout=60)
+    assert result.stdout.strip() == b"ok", result.stderr.decode()[-2000:]

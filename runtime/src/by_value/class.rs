@@ -103,11 +103,7 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let tracker_id = tracker_id(cls)?;
     let none = py.None().into_bound(py);
     let (constructor, newargs, state) = if cls_type.is_subclass(r.enum_type.bind(py))? {
-        let members = PyDict::new(py);
-        for member in cls.try_iter()? {
-            let member = member?;
-            members.set_item(member.getattr("name")?, member.getattr("value")?)?;
-        }
+        let members = enum_members(cls)?;
         let newargs = PyTuple::new(
             py,
             [
@@ -164,6 +160,29 @@ pub fn tracker_id<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 }
 
 static TRACKER_IDS: super::weak_cache::WeakCache = super::weak_cache::WeakCache::new();
+
+/// `{name: member's value}` for every member name in definition order,
+/// aliases included (`b = 1` after `a = 1`, a Flag's named `RW = 6`): the
+/// skeleton enum recreates them as aliases, so they keep their identity.
+/// Read from `_member_map_` without running `EnumType.__iter__` (which
+/// would also skip the aliases); by iterating if it isn't there.
+fn enum_members<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = cls.py();
+    let members = PyDict::new(py);
+    if let Some(map) = cls.getattr_opt(pyo3::intern!(py, "_member_map_"))? {
+        if let Ok(map) = map.cast_into::<PyDict>() {
+            for (name, member) in map.iter() {
+                members.set_item(name, member.getattr(pyo3::intern!(py, "_value_"))?)?;
+            }
+            return Ok(members);
+        }
+    }
+    for member in cls.try_iter()? {
+        let member = member?;
+        members.set_item(member.getattr("name")?, member.getattr("value")?)?;
+    }
+    Ok(members)
+}
 
 /// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
 fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
