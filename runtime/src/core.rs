@@ -9,6 +9,7 @@ use crate::generated::facts::{DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
 use crate::memo::Memo;
 use crate::opcodes::{PROTO, STOP};
 use crate::owned::Owned;
+use crate::type_cache::TypeCache;
 use crate::writer::Writer;
 use pyo3::Py;
 use pyo3::PyAny;
@@ -33,10 +34,8 @@ pub struct Core {
     /// Pickle by value what `pickle` can't pickle by reference (the
     /// rules of spec/overrides.toml); off, output is exactly `pickle`'s.
     pub by_value: bool,
-    /// Types seen this dump that match none of the by-value rules: a small
-    /// direct-mapped cache holding a reference to each type, so an address
-    /// is never recycled for another type while it is cached.
-    pub rule_misses: RuleMisses,
+    /// What this dump has learnt about the types it met.
+    pub types: TypeCache,
     /// Where the current error happened, recorded while it unwinds.
     pub error_path: crate::path::ErrorPath,
     /// Globals dicts shared by the functions pickled by value.
@@ -64,7 +63,7 @@ impl Core {
             buffer_callback: None,
             by_value: true,
             error_path: Default::default(),
-            rule_misses: RuleMisses::default(),
+            types: TypeCache::default(),
             globals_ref: Default::default(),
         })
     }
@@ -110,12 +109,12 @@ impl Core {
 
     #[inline(always)]
     pub fn rules_known_to_miss(&self, tp: *mut ffi::PyTypeObject) -> bool {
-        self.rule_misses.contains(tp)
+        self.types.has(tp, crate::type_cache::RULES_MISS)
     }
 
     #[inline(always)]
     pub unsafe fn note_rules_missed(&mut self, tp: *mut ffi::PyTypeObject) {
-        self.rule_misses.insert(tp)
+        self.types.set(tp, crate::type_cache::RULES_MISS)
     }
 
     #[inline(always)]
@@ -126,7 +125,7 @@ impl Core {
     /// `dump()` in `_pickle.c`: header, the object, STOP, last frame.
     pub unsafe fn dump(&mut self, obj: *mut PyObject) -> Res {
         self.error_path.clear();
-        self.rule_misses.clear();
+        self.types.clear();
         let result = self.dump_inner(obj);
         self.out.framing = false;
         if result.is_err() && self.by_value && crate::error::exception_matches(ffi::PyExc_RecursionError) {
@@ -153,32 +152,6 @@ impl Core {
         self.out.write_byte(STOP)?;
         self.out.commit_frame();
         Ok(())
-    }
-}
-
-#[derive(Default)]
-pub struct RuleMisses([Option<Owned>; 16]);
-
-impl RuleMisses {
-    #[inline(always)]
-    fn slot(tp: *mut ffi::PyTypeObject) -> usize {
-        (tp as usize >> 4) & 15
-    }
-
-    #[inline(always)]
-    pub fn contains(&self, tp: *mut ffi::PyTypeObject) -> bool {
-        self.0[Self::slot(tp)].as_ref().is_some_and(|cached| cached.as_ptr() == tp.cast())
-    }
-
-    pub unsafe fn insert(&mut self, tp: *mut ffi::PyTypeObject) {
-        // The old type (if any) is released after the slot is updated.
-        let old = self.0[Self::slot(tp)].replace(Owned::borrowed(tp.cast()));
-        drop(old);
-    }
-
-    pub fn clear(&mut self) {
-        let old = std::mem::take(&mut self.0);
-        drop(old);
     }
 }
 

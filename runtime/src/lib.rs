@@ -13,6 +13,7 @@ mod path;
 mod save;
 mod stack;
 mod state;
+mod type_cache;
 mod writer;
 
 include!(concat!(env!("OUT_DIR"), "/generated_select.rs"));

@@ -69,6 +69,13 @@ pub struct ModuleState {
     pub str_persistent_id: Owned,
     pub str_reducer_override: Owned,
     pub str_dispatch_table: Owned,
+    /// `copyreg.__newobj__`
+    pub copyreg_newobj: Owned,
+    /// Names whose definition anywhere in a class's MRO changes how
+    /// `object.__reduce_ex__` reduces its instances (save/plain_instance.rs).
+    pub reduce_hooks: [Owned; 6],
+    pub str_getstate: Owned,
+    pub str_slotnames: Owned,
 }
 
 // The objects are only touched with the GIL held.
@@ -133,6 +140,11 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         str_persistent_id: interned(py, "persistent_id"),
         str_reducer_override: interned(py, "reducer_override"),
         str_dispatch_table: interned(py, "dispatch_table"),
+        copyreg_newobj: owned(py.import("copyreg")?.getattr("__newobj__")?),
+        reduce_hooks: ["__reduce_ex__", "__reduce__", "__getstate__", "__getnewargs_ex__", "__getnewargs__", "__class__"]
+            .map(|name| interned(py, name)),
+        str_getstate: interned(py, "__getstate__"),
+        str_slotnames: interned(py, "__slotnames__"),
     };
     let _ = STATE.set(state);
     Ok(())

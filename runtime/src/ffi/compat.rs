@@ -43,3 +43,16 @@ pub unsafe fn long_as_le_bytes(v: *mut PyObject, out: &mut [u8]) -> c_int {
         1,
     )
 }
+
+/// The type's version tag while it is valid. `PyType_Modified` (any change
+/// to the type or a base) clears `Py_TPFLAGS_VALID_VERSION_TAG` up to 3.12
+/// and zeroes the tag from 3.12 on; 3.13 no longer sets the flag.
+#[inline(always)]
+pub unsafe fn valid_version_tag(tp: *mut PyTypeObject) -> Option<u32> {
+    let tag = (*tp).tp_version_tag;
+    #[cfg(not(Py_3_13))]
+    let valid = (*tp).tp_flags & pyo3::ffi::Py_TPFLAGS_VALID_VERSION_TAG != 0;
+    #[cfg(Py_3_13)]
+    let valid = true;
+    (valid && tag != 0).then_some(tag)
+}

@@ -8,6 +8,7 @@ pub mod known_globals;
 mod mappings;
 mod memo_ops;
 mod persistent;
+mod plain_instance;
 mod reduce;
 mod sequences;
 mod text;

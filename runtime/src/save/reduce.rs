@@ -3,6 +3,7 @@
 
 use super::global::{lookup_attr, save_global};
 use super::mappings::batch_dict;
+use super::plain_instance::{self, save_plain_instance};
 use super::memo_ops::{memo_get, memo_put};
 use super::sequences::batch_list;
 use crate::core::Core;
@@ -66,10 +67,19 @@ pub unsafe fn reduce_via_tables(p: &mut Core, obj: *mut PyObject, tp: *mut PyTyp
         save_global(p, obj, None)?;
         return Ok(Reduction::Saved);
     }
+    // `persistent_id` would also see the `()` a plain instance's reduction
+    // holds, so with one every instance takes the long way.
+    let plain = if p.proto >= 2 && !p.has_persistent_id() { p.types.plain(tp) } else { Some(false) };
+    if plain == Some(true) && save_plain_instance(p, obj, tp)? {
+        return Ok(Reduction::Saved);
+    }
     if let Some(reduce_ex) = lookup_attr(obj, st.str_reduce_ex.as_ptr())? {
         let proto = Owned::new(check(ffi::PyLong_FromLong(p.proto as _))?);
-        let value = check(ffi::PyObject_CallOneArg(reduce_ex.as_ptr(), proto.as_ptr()))?;
-        return Ok(Reduction::Value(Owned::new(value)));
+        let value = Owned::new(check(ffi::PyObject_CallOneArg(reduce_ex.as_ptr(), proto.as_ptr()))?);
+        if plain.is_none() {
+            plain_instance::learn(p, obj, tp, value.as_ptr());
+        }
+        return Ok(Reduction::Value(value));
     }
     if let Some(reduce) = lookup_attr(obj, st.str_reduce.as_ptr())? {
         return Ok(Reduction::Value(Owned::new(check(ffi::PyObject_CallNoArgs(reduce.as_ptr()))?)));

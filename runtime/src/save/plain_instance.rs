@@ -1,0 +1,172 @@
+//! A shortcut for the commonest object of all: an instance of a plain
+//! Python class. For one of those `object.__reduce_ex__(proto >= 2)`
+//! returns `(copyreg.__newobj__, (cls,), obj.__dict__ or None, None, None)`
+//! and `save_reduce` writes `cls () NEWOBJ`, memoizes, then `state BUILD`.
+//! Building that tuple in Python costs more than writing it, so once a dump
+//! has seen a type reduced exactly that way (its first instance still goes
+//! through `__reduce_ex__`), and nothing in the type can change the result,
+//! its later instances are written directly: the same bytes, no call.
+
+use super::memo_ops::{memo_get, memo_put};
+use crate::core::Core;
+use crate::error::{Failed, Res, check};
+use crate::ffi::{self, PyObject, PyTypeObject};
+use crate::generated::dispatch::save;
+use crate::opcodes::{BUILD, EMPTY_TUPLE, NEWOBJ, POP};
+use crate::owned::Owned;
+use crate::path::Step;
+use crate::state::state;
+
+/// Judged once per type and dump, after `__reduce_ex__` reduced its first
+/// instance: `value` is that reduction.
+pub unsafe fn learn(p: &mut Core, obj: *mut PyObject, tp: *mut PyTypeObject, value: *mut PyObject) {
+    let plain = is_plain_type(tp) && reduced_plainly(value, obj, tp);
+    p.types.set_plain(tp, plain);
+}
+
+/// Writes `obj` as `save_reduce` writes its plain reduction; `Ok(false)`
+/// (nothing written) when this instance's own `__dict__` overrides
+/// `__reduce_ex__` or `__getstate__`.
+pub unsafe fn save_plain_instance(
+    p: &mut Core,
+    obj: *mut PyObject,
+    tp: *mut PyTypeObject,
+) -> Res<bool> {
+    let st = state();
+    let dict = match (*tp).tp_dictoffset {
+        0 => None,
+        _ => Some(Owned::new(check(ffi::PyObject_GenericGetDict(
+            obj,
+            std::ptr::null_mut(),
+        ))?)),
+    };
+    // An empty or missing `__dict__` reduces to state None on every version.
+    let state = match dict.as_ref() {
+        Some(dict) if ffi::PyDict_Size(dict.as_ptr()) > 0 => {
+            for name in [st.str_reduce_ex.as_ptr(), st.str_getstate.as_ptr()] {
+                match ffi::PyDict_Contains(dict.as_ptr(), name) {
+                    0 => {}
+                    1 => return Ok(false),
+                    _ => return Err(Failed),
+                }
+            }
+            Some(dict.as_ptr())
+        }
+        _ => None,
+    };
+    save(p, tp.cast(), false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
+    // `save()` of the empty argument tuple starts at an opcode boundary.
+    p.opcode_boundary()?;
+    p.out.write(&[EMPTY_TUPLE, NEWOBJ])?;
+    if let Some(id) = p.memo.get(obj) {
+        p.out.write_byte(POP)?;
+        memo_get(p, id)?;
+        return Ok(true);
+    }
+    memo_put(p, obj)?;
+    if let Some(state) = state {
+        save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+        p.out.write_byte(BUILD)?;
+    }
+    Ok(true)
+}
+
+/// Nothing in the class (or its metaclass) can make `object.__reduce_ex__`
+/// take another path, and it is a plain Python class over `object`.
+unsafe fn is_plain_type(tp: *mut PyTypeObject) -> bool {
+    let st = state();
+    // Slots inherited from `object` and `type` are copied pointers, so
+    // comparing them as addresses is exact.
+    let inherited = |slot: Option<ffi::getattrofunc>, from: Option<ffi::getattrofunc>| {
+        slot.map(|f| f as usize) == from.map(|f| f as usize)
+    };
+    // Static types (`object` itself) have no `tp_dict` from 3.12 on.
+    let heap = (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE != 0 && !(*tp).tp_dict.is_null();
+    if !heap
+        || (*tp).tp_itemsize != 0
+        || !inherited((*tp).tp_getattro, ffi::PyBaseObject_Type.tp_getattro)
+    {
+        return false;
+    }
+    if !mro_defines_none(tp, &st.reduce_hooks) {
+        return false;
+    }
+    // `copyreg._slotnames` caches the slot names on the class itself.
+    let slotnames = ffi::PyDict_GetItemWithError((*tp).tp_dict, st.str_slotnames.as_ptr());
+    if slotnames.is_null() {
+        ffi::PyErr_Clear();
+        return false;
+    }
+    let no_slots = slotnames == ffi::Py_None()
+        || (ffi::PyList_CheckExact(slotnames) != 0 && ffi::PyList_GET_SIZE(slotnames) == 0);
+    // `object.__reduce_ex__` compares `type(obj).__reduce__` with object's.
+    let meta = ffi::Py_TYPE(tp.cast());
+    no_slots
+        && inherited((*meta).tp_getattro, ffi::PyType_Type.tp_getattro)
+        && mro_defines_none(meta, std::slice::from_ref(&st.reduce_hooks[1]))
+}
+
+/// No class in `tp.__mro__` but `object` and `type` defines any of `names`,
+/// and all of them are classes made in Python.
+unsafe fn mro_defines_none(tp: *mut PyTypeObject, names: &[Owned]) -> bool {
+    let mro = (*tp).tp_mro;
+    if mro.is_null() || ffi::PyTuple_Check(mro) == 0 {
+        return false;
+    }
+    for i in 0..ffi::PyTuple_GET_SIZE(mro) {
+        let base = ffi::PyTuple_GET_ITEM(mro, i).cast::<PyTypeObject>();
+        if base == std::ptr::addr_of_mut!(ffi::PyBaseObject_Type)
+            || base == std::ptr::addr_of_mut!(ffi::PyType_Type)
+        {
+            continue;
+        }
+        let dict = (*base).tp_dict;
+        if (*base).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 || dict.is_null() {
+            return false;
+        }
+        for name in names {
+            if !ffi::PyDict_GetItemWithError(dict, name.as_ptr()).is_null() {
+                return false;
+            }
+            if !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// `value` is `(copyreg.__newobj__, (tp,), obj.__dict__ or None, None, None)`.
+unsafe fn reduced_plainly(value: *mut PyObject, obj: *mut PyObject, tp: *mut PyTypeObject) -> bool {
+    if ffi::PyTuple_CheckExact(value) == 0 || ffi::PyTuple_GET_SIZE(value) != 5 {
+        return false;
+    }
+    let item = |i| ffi::PyTuple_GET_ITEM(value, i);
+    let args = item(1);
+    let none = ffi::Py_None();
+    if item(0) != state().copyreg_newobj.as_ptr()
+        || ffi::PyTuple_CheckExact(args) == 0
+        || ffi::PyTuple_GET_SIZE(args) != 1
+        || ffi::PyTuple_GET_ITEM(args, 0) != tp.cast()
+        || item(3) != none
+        || item(4) != none
+    {
+        return false;
+    }
+    let reduced_state = item(2);
+    if reduced_state == none {
+        return true;
+    }
+    if (*tp).tp_dictoffset == 0 || ffi::PyDict_CheckExact(reduced_state) == 0 {
+        return false;
+    }
+    let dict = ffi::PyObject_GenericGetDict(obj, std::ptr::null_mut());
+    if dict.is_null() {
+        ffi::PyErr_Clear();
+        return false;
+    }
+    let same = dict == reduced_state;
+    ffi::Py_DECREF(dict);
+    same
+}
