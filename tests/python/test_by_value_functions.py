@@ -263,6 +263,31 @@ def test_lock_in_closure_raises(protocol):
     assert roundtrip(make_adder(2), protocol)(1) == 3
 
 
+def _notes(exc):
+    return "\n".join(getattr(exc, "__notes__", []))
+
+
+def test_error_names_the_path_through_the_function(protocol):
+    lock = threading.Lock()
+
+    def uses_global():
+        return LOCK.locked()
+
+    def uses_closure():
+        return lock.locked()
+
+    uses_global.__dict__["extra"] = lock
+    for func, path in [
+        (uses_global, "obj.__reduce__()[2][0]['extra']"),
+        (lambda: LOCK.locked(), "obj.__reduce__()[2][1]['__globals__']['LOCK']"),
+        (uses_closure, "obj.__reduce__()[2][1]['__closure__'][0]"),
+    ]:
+        with pytest.raises((TypeError, pickle.PicklingError)) as info:
+            dumps([func], protocol)
+        notes = _notes(info.value)
+        assert path.replace("obj", "obj[0]", 1) in notes, notes
+
+
 def test_generator_raises(protocol):
     def gen():
         yield 1

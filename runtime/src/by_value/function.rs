@@ -5,10 +5,16 @@
 use super::bytecode::code_globals;
 use super::reference::{forced_by_value, sys_modules};
 use super::refs::refs;
+use super::transient::{begin_dict, end_dict, save_at, save_dict_of, save_entry};
 use super::{raised, save_reduced};
 use crate::core::Core;
-use crate::error::Res;
+use crate::error::{Failed, Res};
 use crate::ffi::PyObject;
+use crate::generated::dispatch::save;
+use crate::opcodes::{MARK, POP, REDUCE, TUPLE, TUPLE2};
+use crate::owned::Owned;
+use crate::path::Step;
+use crate::save::{memo_get, memo_put};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
 use std::collections::HashMap;
@@ -45,34 +51,159 @@ pub unsafe fn function_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<
 pub unsafe fn save_function_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let func = Bound::from_borrowed_ptr(py, obj);
-    let reduce = function_reduce(&mut p.globals_ref, &func);
-    save_reduced(p, obj, reduce)
+    let parts = raised(py, FunctionParts::read(&mut p.globals_ref, &func))?;
+    if p.proto < 2 {
+        return save_reduced(p, obj, parts.into_reduce(py));
+    }
+    let r = raised(py, refs(py))?;
+    parts.write(p, obj, r.make_function.as_ptr(), r.function_setstate.as_ptr())
 }
 
-fn function_reduce<'py>(globals_ref: &mut GlobalsRef, func: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let py = func.py();
-    let r = refs(py)?;
-    let code = func.getattr(pyo3::intern!(py, "__code__"))?;
-    let globals = func.getattr(pyo3::intern!(py, "__globals__"))?.cast_into::<PyDict>()?;
-    let closure = func.getattr(pyo3::intern!(py, "__closure__"))?;
+/// What a function pickled by value is made of:
+/// `make_function(code, base_globals, None, None, empty_cells)`, then
+/// `function_setstate(func, (dict_state, slots + {"__globals__": globals}))`.
+struct FunctionParts<'py> {
+    code: Bound<'py, PyAny>,
+    base_globals: Bound<'py, PyDict>,
+    empty_cells: Bound<'py, PyAny>,
+    /// `func.__dict__`, with fresh keys.
+    dict_state: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    /// Attributes set at load, `_anethum_submodules` last.
+    slots: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    /// The globals the code uses, first use first.
+    globals: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+}
 
-    let base_globals = base_globals(globals_ref, &globals)?;
-    // Empty cells first: the real ones may hold the function itself.
-    let empty_cells = if closure.is_none() {
-        py.None().into_bound(py)
-    } else {
-        let n = closure.len()?;
-        let cells: Vec<Bound<'py, PyAny>> = (0..n).map(|_| new_empty_cell(py)).collect::<PyResult<_>>()?;
-        PyTuple::new(py, cells)?.into_any()
-    };
-    let newargs = PyTuple::new(py, [code.clone(), base_globals.into_any(), py.None().into_bound(py), py.None().into_bound(py), empty_cells])?;
-    let state = function_state(func, &code, &globals, &closure)?;
-    let none = py.None().into_bound(py);
-    Ok(PyTuple::new(
-        py,
-        [r.make_function.bind(py).clone(), newargs.into_any(), state, none.clone(), none, r.function_setstate.bind(py).clone()],
-    )?
-    .into_any())
+impl<'py> FunctionParts<'py> {
+    fn read(globals_ref: &mut GlobalsRef, func: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let py = func.py();
+        let code = func.getattr(pyo3::intern!(py, "__code__"))?;
+        let func_globals = func.getattr(pyo3::intern!(py, "__globals__"))?.cast_into::<PyDict>()?;
+        let closure = func.getattr(pyo3::intern!(py, "__closure__"))?;
+        let base_globals = base_globals(globals_ref, &func_globals)?;
+        // Empty cells first: the real ones may hold the function itself.
+        let empty_cells = if closure.is_none() {
+            py.None().into_bound(py)
+        } else {
+            let n = closure.len()?;
+            let cells: Vec<Bound<'py, PyAny>> = (0..n).map(|_| new_empty_cell(py)).collect::<PyResult<_>>()?;
+            PyTuple::new(py, cells)?.into_any()
+        };
+
+        // Interned keys: the memo then writes each key once per pickle.
+        let name_key = pyo3::intern!(py, "__name__");
+        let qualname_key = pyo3::intern!(py, "__qualname__");
+        let mut slots = Vec::with_capacity(9);
+        slots.push((name_key.clone(), fresh_str(&func.getattr(name_key)?)?));
+        slots.push((qualname_key.clone(), fresh_str(&func.getattr(qualname_key)?)?));
+        for key in [
+            pyo3::intern!(py, "__annotations__"),
+            pyo3::intern!(py, "__kwdefaults__"),
+            pyo3::intern!(py, "__defaults__"),
+            pyo3::intern!(py, "__module__"),
+            pyo3::intern!(py, "__doc__"),
+        ] {
+            slots.push((key.clone(), func.getattr(key)?));
+        }
+        slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
+
+        let mut globals = Vec::new();
+        for name in code_globals(&code)?.iter() {
+            if let Some(value) = func_globals.get_item(&name)? {
+                globals.push((name, value));
+            }
+        }
+        let mut dependencies: Vec<Bound<'py, PyAny>> = globals.iter().map(|(_, value)| value.clone()).collect();
+        if !closure.is_none() {
+            for cell in closure.try_iter()? {
+                if let Ok(value) = cell?.getattr(pyo3::intern!(py, "cell_contents")) {
+                    dependencies.push(value);
+                }
+            }
+        }
+        let submodules = imported_submodules(&code, &dependencies)?;
+        slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+
+        let mut dict_state = Vec::new();
+        if let Some(dict) = func.getattr_opt(pyo3::intern!(py, "__dict__"))? {
+            for (key, value) in dict.cast_into::<PyDict>()?.iter() {
+                dict_state.push((fresh_str(&key)?, value));
+            }
+        }
+        Ok(FunctionParts { code, base_globals, empty_cells, dict_state, slots, globals })
+    }
+
+    /// The reduce tuple, for protocols 0 and 1 (no TUPLE2 to write directly).
+    fn into_reduce(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let r = refs(py)?;
+        let none = py.None().into_bound(py);
+        let newargs =
+            PyTuple::new(py, [self.code, self.base_globals.into_any(), none.clone(), none.clone(), self.empty_cells])?;
+        let slots = PyDict::new(py);
+        for (key, value) in self.slots {
+            slots.set_item(key, value)?;
+        }
+        let globals = PyDict::new(py);
+        for (name, value) in self.globals {
+            globals.set_item(name, value)?;
+        }
+        slots.set_item(pyo3::intern!(py, "__globals__"), globals)?;
+        let dict_state = PyDict::new(py);
+        for (key, value) in self.dict_state {
+            dict_state.set_item(key, value)?;
+        }
+        let state = PyTuple::new(py, [dict_state.into_any(), slots.into_any()])?;
+        let (make_function, setstate) = (r.make_function.bind(py).clone(), r.function_setstate.bind(py).clone());
+        Ok(PyTuple::new(py, [make_function, newargs.into_any(), state.into_any(), none.clone(), none, setstate])?
+            .into_any())
+    }
+
+    /// Writes what `save_reduce` writes for `into_reduce()`, without
+    /// building or memoizing the argument tuple and the state containers.
+    unsafe fn write(self, p: &mut Core, obj: *mut PyObject, make_function: *mut PyObject, setstate: *mut PyObject) -> Res {
+        save_at(p, make_function, || Step::Reduce(0))?;
+        p.opcode_boundary()?;
+        p.out.write_byte(MARK)?;
+        let none = pyo3::ffi::Py_None();
+        let args = [self.code.as_ptr(), self.base_globals.as_ptr(), none, none, self.empty_cells.as_ptr()];
+        for (i, arg) in args.into_iter().enumerate() {
+            save(p, arg, false).map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
+        }
+        p.out.write(&[TUPLE, REDUCE])?;
+        // As in `save_reduce`: reached through its own arguments already.
+        if let Some(id) = p.memo.get(obj) {
+            p.out.write_byte(POP)?;
+            return memo_get(p, id);
+        }
+        memo_put(p, obj)?;
+
+        save_at(p, setstate, || Step::Reduce(5))?;
+        save(p, obj, false)?;
+        let dict_state = self.dict_state.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
+        save_dict_of(p, dict_state).map_err(|_| record(p, [Step::Index(0), Step::Reduce(2)]))?;
+        self.write_slots(p).map_err(|_| record(p, [Step::Index(1), Step::Reduce(2)]))?;
+        p.out.write(&[TUPLE2, TUPLE2, REDUCE, POP])
+    }
+
+    unsafe fn write_slots(&self, p: &mut Core) -> Res {
+        begin_dict(p)?;
+        for (key, value) in &self.slots {
+            save_entry(p, key.as_ptr(), value.as_ptr())?;
+        }
+        let key = pyo3::intern!(self.code.py(), "__globals__").as_ptr();
+        save_at(p, key, || Step::Key(Owned::borrowed(key)))?;
+        let globals = self.globals.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
+        save_dict_of(p, globals).map_err(|_| p.error_path.record(Step::Value(Owned::borrowed(key))))?;
+        end_dict(p)
+    }
+}
+
+/// Records the steps of an error, innermost first.
+fn record<const N: usize>(p: &mut Core, steps: [Step; N]) -> Failed {
+    for step in steps {
+        p.error_path.record(step);
+    }
+    Failed
 }
 
 fn base_globals<'py>(globals_ref: &mut GlobalsRef, globals: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyDict>> {
@@ -108,57 +239,6 @@ pub fn fresh_str<'py>(text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         Ok(s) => Ok(PyString::new(text.py(), &s.to_cow()?).into_any()),
         Err(_) => Ok(text.clone()),
     }
-}
-
-/// `(func.__dict__ copy, slotstate)` for `anethum.loaders.function_setstate`.
-fn function_state<'py>(
-    func: &Bound<'py, PyAny>,
-    code: &Bound<'py, PyAny>,
-    globals: &Bound<'py, PyDict>,
-    closure: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let py = func.py();
-    let slots = PyDict::new(py);
-    // Interned keys: the memo then writes each key once per pickle.
-    let name_key = pyo3::intern!(py, "__name__");
-    let qualname_key = pyo3::intern!(py, "__qualname__");
-    slots.set_item(name_key, fresh_str(&func.getattr(name_key)?)?)?;
-    slots.set_item(qualname_key, fresh_str(&func.getattr(qualname_key)?)?)?;
-    for key in [
-        pyo3::intern!(py, "__annotations__"),
-        pyo3::intern!(py, "__kwdefaults__"),
-        pyo3::intern!(py, "__defaults__"),
-        pyo3::intern!(py, "__module__"),
-        pyo3::intern!(py, "__doc__"),
-    ] {
-        slots.set_item(key, func.getattr(key)?)?;
-    }
-    slots.set_item(pyo3::intern!(py, "__closure__"), closure)?;
-
-    let f_globals = PyDict::new(py);
-    for name in code_globals(code)?.iter() {
-        if let Some(value) = globals.get_item(&name)? {
-            f_globals.set_item(name, value)?;
-        }
-    }
-    let mut dependencies: Vec<Bound<'py, PyAny>> = f_globals.values().iter().collect();
-    if !closure.is_none() {
-        for cell in closure.try_iter()? {
-            if let Ok(value) = cell?.getattr(pyo3::intern!(py, "cell_contents")) {
-                dependencies.push(value);
-            }
-        }
-    }
-    slots.set_item(pyo3::intern!(py, "_anethum_submodules"), imported_submodules(code, &dependencies)?)?;
-    slots.set_item(pyo3::intern!(py, "__globals__"), f_globals)?;
-
-    let state = PyDict::new(py);
-    if let Some(dict) = func.getattr_opt(pyo3::intern!(py, "__dict__"))? {
-        for (key, value) in dict.cast_into::<PyDict>()?.iter() {
-            state.set_item(fresh_str(&key)?, value)?;
-        }
-    }
-    Ok(PyTuple::new(py, [state.into_any(), slots.into_any()])?.into_any())
 }
 
 /// Submodules of packages the function uses that are imported now and

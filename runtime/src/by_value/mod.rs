@@ -10,6 +10,7 @@ mod function;
 mod misc;
 mod reference;
 mod refs;
+mod transient;
 mod weak_cache;
 
 pub use class::{class_needs_by_value, save_class_by_value};
