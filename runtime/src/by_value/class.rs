@@ -5,10 +5,13 @@
 use super::function::fresh_str;
 use super::reference::forced_by_value;
 use super::refs::refs;
+use super::transient::{save_at, save_dict_of, write_call, write_setstate};
 use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
 use crate::ffi::PyObject;
+use crate::opcodes::TUPLE2;
+use crate::path::Step;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 
@@ -70,8 +73,49 @@ pub(crate) unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject)
 pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let cls = Bound::from_borrowed_ptr(py, obj);
-    let reduce = class_reduce(&cls);
-    save_reduced(p, obj, reduce)
+    let reduce = raised(py, class_reduce(&cls))?;
+    if p.proto < 2 {
+        return save_reduced(p, obj, Ok(reduce));
+    }
+    // Written directly: the argument tuple and the state are not memoized.
+    let parts = raised(py, ClassReduce::unpack(&reduce))?;
+    let args: Vec<*mut PyObject> = parts.args.iter().map(|arg| arg.as_ptr()).collect();
+    if !write_call(p, obj, parts.constructor.as_ptr(), &args)? {
+        return Ok(());
+    }
+    let Some((setter, clsdict, slots)) = parts.state else { return Ok(()) };
+    write_setstate(p, obj, setter.as_ptr(), |p| {
+        let items: Vec<_> = clsdict.iter().collect();
+        save_dict_of(p, items.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr())))
+            .map_err(|_| p.error_path.record(Step::Index(0)))?;
+        save_at(p, slots.as_ptr(), || Step::Index(1))?;
+        p.out.write_byte(TUPLE2)
+    })
+}
+
+/// `class_reduce()`'s tuple taken apart: `(constructor, args)` for the
+/// classes of the `types` module, else with `((clsdict, slots), None,
+/// None, class_setstate)` after it.
+struct ClassReduce<'py> {
+    constructor: Bound<'py, PyAny>,
+    args: Bound<'py, PyTuple>,
+    state: Option<(Bound<'py, PyAny>, Bound<'py, PyDict>, Bound<'py, PyAny>)>,
+}
+
+impl<'py> ClassReduce<'py> {
+    fn unpack(reduce: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let reduce = reduce.cast::<PyTuple>()?;
+        let constructor = reduce.get_item(0)?;
+        let args = reduce.get_item(1)?.cast_into::<PyTuple>()?;
+        let state = if reduce.len() == 6 {
+            let state = reduce.get_item(2)?;
+            let clsdict = state.get_item(0)?.cast_into::<PyDict>()?;
+            Some((reduce.get_item(5)?, clsdict, state.get_item(1)?))
+        } else {
+            None
+        };
+        Ok(ClassReduce { constructor, args, state })
+    }
 }
 
 unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -> Res<bool> {

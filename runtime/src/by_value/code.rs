@@ -4,7 +4,8 @@
 use super::function::fresh_str;
 use super::weak_cache::WeakCache;
 use super::refs::refs;
-use super::save_reduced;
+use super::transient::write_call;
+use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
 use crate::ffi::PyObject;
@@ -42,7 +43,13 @@ pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
         Some(reduce) => Ok(reduce),
         None => code_reduce(&code).inspect(|reduce| REDUCED.insert(&code, reduce)),
     };
-    save_reduced(p, obj, reduce)
+    let reduce = raised(py, reduce)?;
+    // `(CodeType, args)`: written directly, the tuples not memoized.
+    let (code_type, args) = (reduce.get_item(0), reduce.get_item(1));
+    let (Ok(code_type), Ok(args)) = (code_type, args) else { return save_reduced(p, obj, Ok(reduce)) };
+    let Ok(args) = args.cast_into::<PyTuple>() else { return save_reduced(p, obj, Ok(reduce)) };
+    let items: Vec<*mut PyObject> = args.iter().map(|item| item.as_ptr()).collect();
+    write_call(p, obj, code_type.as_ptr(), &items).map(|_| ())
 }
 
 fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

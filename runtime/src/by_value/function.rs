@@ -5,16 +5,14 @@
 use super::bytecode::code_globals;
 use super::reference::{forced_by_value, sys_modules};
 use super::refs::refs;
-use super::transient::{begin_dict, end_dict, save_at, save_dict_of, save_entry};
+use super::transient::{begin_dict, end_dict, save_at, save_dict_of, save_entry, write_call, write_setstate};
 use super::{raised, save_reduced};
 use crate::core::Core;
-use crate::error::{Failed, Res};
+use crate::error::Res;
 use crate::ffi::PyObject;
-use crate::generated::dispatch::save;
-use crate::opcodes::{MARK, POP, REDUCE, TUPLE, TUPLE2};
+use crate::opcodes::TUPLE2;
 use crate::owned::Owned;
 use crate::path::Step;
-use crate::save::{memo_get, memo_put};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
 use std::collections::HashMap;
@@ -59,6 +57,49 @@ pub unsafe fn save_function_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     parts.write(p, obj, r.make_function.as_ptr(), r.function_setstate.as_ptr())
 }
 
+/// The attributes a function keeps in plain fields, read through the C
+/// API's getters (what the attributes return, without attribute lookup)
+/// for exact functions, by attribute otherwise.
+struct FunctionFields<'py> {
+    code: Bound<'py, PyAny>,
+    globals: Bound<'py, PyAny>,
+    closure: Bound<'py, PyAny>,
+    defaults: Bound<'py, PyAny>,
+    kwdefaults: Bound<'py, PyAny>,
+    module: Bound<'py, PyAny>,
+}
+
+impl<'py> FunctionFields<'py> {
+    fn read(func: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let py = func.py();
+        let f = func.as_ptr();
+        if unsafe { pyo3::ffi::PyFunction_Check(f) } == 0 {
+            return Ok(FunctionFields {
+                code: func.getattr(pyo3::intern!(py, "__code__"))?,
+                globals: func.getattr(pyo3::intern!(py, "__globals__"))?,
+                closure: func.getattr(pyo3::intern!(py, "__closure__"))?,
+                defaults: func.getattr(pyo3::intern!(py, "__defaults__"))?,
+                kwdefaults: func.getattr(pyo3::intern!(py, "__kwdefaults__"))?,
+                module: func.getattr(pyo3::intern!(py, "__module__"))?,
+            });
+        }
+        // Borrowed references; a missing one reads as None, as the attribute does.
+        let field = |ptr: *mut PyObject| unsafe {
+            if ptr.is_null() { py.None().into_bound(py) } else { Bound::from_borrowed_ptr(py, ptr) }
+        };
+        unsafe {
+            Ok(FunctionFields {
+                code: field(pyo3::ffi::PyFunction_GetCode(f)),
+                globals: field(pyo3::ffi::PyFunction_GetGlobals(f)),
+                closure: field(pyo3::ffi::PyFunction_GetClosure(f)),
+                defaults: field(pyo3::ffi::PyFunction_GetDefaults(f)),
+                kwdefaults: field(pyo3::ffi::PyFunction_GetKwDefaults(f)),
+                module: field(pyo3::ffi::PyFunction_GetModule(f)),
+            })
+        }
+    }
+}
+
 /// What a function pickled by value is made of:
 /// `make_function(code, base_globals, None, None, empty_cells)`, then
 /// `function_setstate(func, (dict_state, slots + {"__globals__": globals}))`.
@@ -77,9 +118,9 @@ struct FunctionParts<'py> {
 impl<'py> FunctionParts<'py> {
     fn read(globals_ref: &mut GlobalsRef, func: &Bound<'py, PyAny>) -> PyResult<Self> {
         let py = func.py();
-        let code = func.getattr(pyo3::intern!(py, "__code__"))?;
-        let func_globals = func.getattr(pyo3::intern!(py, "__globals__"))?.cast_into::<PyDict>()?;
-        let closure = func.getattr(pyo3::intern!(py, "__closure__"))?;
+        let fields = FunctionFields::read(func)?;
+        let (code, closure) = (fields.code, fields.closure);
+        let func_globals = fields.globals.cast_into::<PyDict>()?;
         let base_globals = base_globals(globals_ref, &func_globals)?;
         // Empty cells first: the real ones may hold the function itself.
         let empty_cells = if closure.is_none() {
@@ -96,15 +137,13 @@ impl<'py> FunctionParts<'py> {
         let mut slots = Vec::with_capacity(9);
         slots.push((name_key.clone(), fresh_str(&func.getattr(name_key)?)?));
         slots.push((qualname_key.clone(), fresh_str(&func.getattr(qualname_key)?)?));
-        for key in [
-            pyo3::intern!(py, "__annotations__"),
-            pyo3::intern!(py, "__kwdefaults__"),
-            pyo3::intern!(py, "__defaults__"),
-            pyo3::intern!(py, "__module__"),
-            pyo3::intern!(py, "__doc__"),
-        ] {
-            slots.push((key.clone(), func.getattr(key)?));
-        }
+        let annotations = pyo3::intern!(py, "__annotations__");
+        slots.push((annotations.clone(), func.getattr(annotations)?));
+        slots.push((pyo3::intern!(py, "__kwdefaults__").clone(), fields.kwdefaults));
+        slots.push((pyo3::intern!(py, "__defaults__").clone(), fields.defaults));
+        slots.push((pyo3::intern!(py, "__module__").clone(), fields.module));
+        let doc = pyo3::intern!(py, "__doc__");
+        slots.push((doc.clone(), func.getattr(doc)?));
         slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
 
         let mut globals = Vec::new();
@@ -161,28 +200,17 @@ impl<'py> FunctionParts<'py> {
     /// Writes what `save_reduce` writes for `into_reduce()`, without
     /// building or memoizing the argument tuple and the state containers.
     unsafe fn write(self, p: &mut Core, obj: *mut PyObject, make_function: *mut PyObject, setstate: *mut PyObject) -> Res {
-        save_at(p, make_function, || Step::Reduce(0))?;
-        p.opcode_boundary()?;
-        p.out.write_byte(MARK)?;
         let none = pyo3::ffi::Py_None();
         let args = [self.code.as_ptr(), self.base_globals.as_ptr(), none, none, self.empty_cells.as_ptr()];
-        for (i, arg) in args.into_iter().enumerate() {
-            save(p, arg, false).map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
+        if !write_call(p, obj, make_function, &args)? {
+            return Ok(());
         }
-        p.out.write(&[TUPLE, REDUCE])?;
-        // As in `save_reduce`: reached through its own arguments already.
-        if let Some(id) = p.memo.get(obj) {
-            p.out.write_byte(POP)?;
-            return memo_get(p, id);
-        }
-        memo_put(p, obj)?;
-
-        save_at(p, setstate, || Step::Reduce(5))?;
-        save(p, obj, false)?;
-        let dict_state = self.dict_state.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
-        save_dict_of(p, dict_state).map_err(|_| record(p, [Step::Index(0), Step::Reduce(2)]))?;
-        self.write_slots(p).map_err(|_| record(p, [Step::Index(1), Step::Reduce(2)]))?;
-        p.out.write(&[TUPLE2, TUPLE2, REDUCE, POP])
+        write_setstate(p, obj, setstate, |p| {
+            let dict_state = self.dict_state.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
+            save_dict_of(p, dict_state).map_err(|_| p.error_path.record(Step::Index(0)))?;
+            self.write_slots(p).map_err(|_| p.error_path.record(Step::Index(1)))?;
+            p.out.write_byte(TUPLE2)
+        })
     }
 
     unsafe fn write_slots(&self, p: &mut Core) -> Res {
@@ -198,13 +226,6 @@ impl<'py> FunctionParts<'py> {
     }
 }
 
-/// Records the steps of an error, innermost first.
-fn record<const N: usize>(p: &mut Core, steps: [Step; N]) -> Failed {
-    for step in steps {
-        p.error_path.record(step);
-    }
-    Failed
-}
 
 fn base_globals<'py>(globals_ref: &mut GlobalsRef, globals: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyDict>> {
     let py = globals.py();

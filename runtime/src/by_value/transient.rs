@@ -5,12 +5,13 @@
 //! path steps as if the containers had been saved.
 
 use crate::core::Core;
-use crate::error::Res;
+use crate::error::{Failed, Res};
 use crate::ffi::PyObject;
 use crate::generated::dispatch::save;
-use crate::opcodes::{EMPTY_DICT, MARK, SETITEMS};
+use crate::opcodes::{EMPTY_DICT, MARK, POP, REDUCE, SETITEMS, TUPLE, TUPLE2};
 use crate::owned::Owned;
 use crate::path::Step;
+use crate::save::{memo_get, memo_put};
 
 /// `save(obj)`, recording `step` if it fails.
 #[inline]
@@ -45,4 +46,49 @@ pub unsafe fn begin_dict(p: &mut Core) -> Res {
 
 pub unsafe fn end_dict(p: &mut Core) -> Res {
     p.out.write_byte(SETITEMS)
+}
+
+/// `callable(*args)` memoized as `obj`: what `save_reduce` writes for a
+/// reduction whose callable is not `__newobj__`, without the argument
+/// tuple as an object. `Ok(false)` when saving the arguments already
+/// memoized `obj` (it reached itself): then it is fetched from the memo
+/// and its state must not be written again.
+pub unsafe fn write_call(p: &mut Core, obj: *mut PyObject, callable: *mut PyObject, args: &[*mut PyObject]) -> Res<bool> {
+    save_at(p, callable, || Step::Reduce(0))?;
+    p.opcode_boundary()?;
+    p.out.write_byte(MARK)?;
+    for (i, &arg) in args.iter().enumerate() {
+        save(p, arg, false).map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
+    }
+    p.out.write(&[TUPLE, REDUCE])?;
+    if let Some(id) = p.memo.get(obj) {
+        p.out.write_byte(POP)?;
+        memo_get(p, id)?;
+        return Ok(false);
+    }
+    memo_put(p, obj)?;
+    Ok(true)
+}
+
+/// `setter(obj, state)` then POP, as `save_reduce` writes a state setter;
+/// `write_state` leaves the state on the stack. Its errors are recorded
+/// under the reduce value's state item.
+pub unsafe fn write_setstate(
+    p: &mut Core,
+    obj: *mut PyObject,
+    setter: *mut PyObject,
+    write_state: impl FnOnce(&mut Core) -> Res,
+) -> Res {
+    save_at(p, setter, || Step::Reduce(5))?;
+    save(p, obj, false)?;
+    write_state(p).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+    p.out.write(&[TUPLE2, REDUCE, POP])
+}
+
+/// Records the steps of an error, innermost first.
+pub fn record<const N: usize>(p: &mut Core, steps: [Step; N]) -> Failed {
+    for step in steps {
+        p.error_path.record(step);
+    }
+    Failed
 }

@@ -325,6 +325,14 @@ unsafe fn write_identifier(p: &mut Core, name: *mut PyObject, what: &str) -> Res
 /// EXT1/EXT2/EXT4 for globals in `copyreg`'s extension registry. Returns
 /// `false` when the global is not registered.
 unsafe fn save_extension_code(p: &mut Core, obj: *mut PyObject, module_name: &Owned, global_name: &Owned) -> Res<bool> {
+    // Nearly always empty: skip building and hashing the key. Exact str
+    // names hash without running user code, so nothing observable is lost.
+    let registry = state().extension_registry.as_ptr();
+    let plain_names =
+        ffi::PyUnicode_CheckExact(module_name.as_ptr()) != 0 && ffi::PyUnicode_CheckExact(global_name.as_ptr()) != 0;
+    if plain_names && ffi::PyDict_Size(registry) == 0 {
+        return Ok(false);
+    }
     let key = tuple_of(&[module_name.as_ptr(), global_name.as_ptr()])?;
     let code_obj = ffi::PyDict_GetItemWithError(state().extension_registry.as_ptr(), key.as_ptr());
     if code_obj.is_null() {
