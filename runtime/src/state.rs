@@ -76,6 +76,8 @@ pub struct ModuleState {
     pub reduce_hooks: [Owned; 6],
     pub str_getstate: Owned,
     pub str_slotnames: Owned,
+    pub str_spec: Owned,
+    pub str_initializing: Owned,
 }
 
 // The objects are only touched with the GIL held.
@@ -145,6 +147,8 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
             .map(|name| interned(py, name)),
         str_getstate: interned(py, "__getstate__"),
         str_slotnames: interned(py, "__slotnames__"),
+        str_spec: interned(py, "__spec__"),
+        str_initializing: interned(py, "_initializing"),
     };
     let _ = STATE.set(state);
     Ok(())

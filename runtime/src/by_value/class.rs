@@ -2,6 +2,7 @@
 //! `class_setstate` fills its dict. A tracker id makes the same class load
 //! as the same object, however many times it arrives.
 
+use super::class_attr::{class_attr, class_attr_opt};
 use super::function::fresh_str;
 use super::reference::forced_by_value;
 use super::refs::refs;
@@ -151,21 +152,21 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let newargs = PyTuple::new(
             py,
             [
-                cls.getattr("__bases__")?,
-                cls.getattr("__name__")?,
-                cls.getattr("__qualname__")?,
+                class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?,
+                class_attr(cls, pyo3::intern!(cls.py(), "__name__"))?,
+                class_attr(cls, pyo3::intern!(cls.py(), "__qualname__"))?,
                 members.clone().into_any(),
-                cls.getattr("__module__")?,
+                class_attr(cls, pyo3::intern!(cls.py(), "__module__"))?,
                 tracker_id,
                 none.clone(),
             ],
         )?;
         let clsdict = class_dict(cls)?;
         for internal in ["_generate_next_value_", "_member_names_", "_member_map_", "_member_type_", "_value2member_map_"] {
-            clsdict.del_item(internal).ok();
+            discard(&clsdict, internal)?;
         }
         for name in members.keys() {
-            clsdict.del_item(name).ok();
+            discard(&clsdict, name)?;
         }
         (r.make_skeleton_enum.bind(py).clone(), newargs, clsdict)
     } else {
@@ -173,7 +174,7 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
             py,
             [
                 cls.get_type().into_any(),
-                cls.getattr("__name__")?,
+                class_attr(cls, pyo3::intern!(cls.py(), "__name__"))?,
                 bases(cls)?,
                 type_kwargs(cls)?.into_any(),
                 tracker_id,
@@ -188,6 +189,32 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         [constructor, newargs.into_any(), state.into_any(), none.clone(), none, r.class_setstate.bind(py).clone()],
     )?
     .into_any())
+}
+
+/// A str's UTF-8 as CPython caches it (no copy); None for anything else.
+fn utf8<'a>(key: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
+    unsafe {
+        if pyo3::ffi::PyUnicode_Check(key.as_ptr()) == 0 {
+            return None;
+        }
+        let mut size: pyo3::ffi::Py_ssize_t = 0;
+        let data = pyo3::ffi::PyUnicode_AsUTF8AndSize(key.as_ptr(), &mut size);
+        if data.is_null() {
+            pyo3::ffi::PyErr_Clear();
+            return None;
+        }
+        Some(std::slice::from_raw_parts(data.cast::<u8>(), size as usize))
+    }
+}
+
+/// Removes `key` if present, without raising and clearing a KeyError.
+fn discard<'py, K: IntoPyObject<'py>>(dict: &Bound<'py, PyDict>, key: K) -> PyResult<()> {
+    use pyo3::BoundObject;
+    let key: Bound<'py, PyAny> = key.into_pyobject(dict.py()).map_err(Into::into)?.into_bound().into_any();
+    if dict.contains(&key)? {
+        dict.del_item(&key)?;
+    }
+    Ok(())
 }
 
 /// `anethum.loaders.get_or_create_tracker_id(cls)`, remembered here too so
@@ -213,7 +240,7 @@ static TRACKER_IDS: super::weak_cache::WeakCache = super::weak_cache::WeakCache:
 fn enum_members<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
     let members = PyDict::new(py);
-    if let Some(map) = cls.getattr_opt(pyo3::intern!(py, "_member_map_"))? {
+    if let Some(map) = class_attr_opt(cls, pyo3::intern!(py, "_member_map_"))? {
         if let Ok(map) = map.cast_into::<PyDict>() {
             for (name, member) in map.iter() {
                 members.set_item(name, member.getattr(pyo3::intern!(py, "_value_"))?)?;
@@ -230,22 +257,22 @@ fn enum_members<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
 
 /// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
 fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let own = cls.getattr("__dict__")?;
+    let own = own_dict(cls)?;
     if own.contains("__orig_bases__")? {
-        cls.getattr("__orig_bases__")
+        class_attr(cls, pyo3::intern!(cls.py(), "__orig_bases__"))
     } else {
-        cls.getattr("__bases__")
+        class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))
     }
 }
 
 fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
-    let own = cls.getattr("__dict__")?;
+    let own = own_dict(cls)?;
     let kwargs = PyDict::new(py);
     if own.contains("__module__")? {
-        kwargs.set_item("__module__", cls.getattr("__module__")?)?;
+        kwargs.set_item("__module__", class_attr(cls, pyo3::intern!(cls.py(), "__module__"))?)?;
     }
-    if let Ok(dict_attr) = own.get_item("__dict__") {
+    if let Some(dict_attr) = own.get_item("__dict__")? {
         if dict_attr.is_instance(refs(py)?.property_type.bind(py))? {
             kwargs.set_item("__dict__", dict_attr)?;
         }
@@ -276,7 +303,7 @@ fn own_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
     }
     let copy = PyDict::new(py);
-    copy.update(&cls.getattr("__dict__")?.cast_into::<pyo3::types::PyMapping>()?)?;
+    copy.update(&class_attr(cls, pyo3::intern!(cls.py(), "__dict__"))?.cast_into::<pyo3::types::PyMapping>()?)?;
     if is_static {
         STATIC_TYPE_DICTS.lock().unwrap_or_else(|e| e.into_inner()).insert(tp as usize, copy.clone().unbind());
     }
@@ -289,15 +316,15 @@ static STATIC_TYPE_DICTS: std::sync::Mutex<std::collections::BTreeMap<usize, Py<
 fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
     let own = own_dict(cls)?;
-    let mut keys: Vec<(Bound<'py, PyAny>, Option<String>)> =
-        own.keys().iter().map(|k| { let text = k.extract::<String>().ok(); (k, text) }).collect();
+    let mut keys: Vec<(Bound<'py, PyAny>, ())> = own.keys().iter().map(|k| (k, ())).collect();
     // Sorted like Python sorts str keys (code point order, which UTF-8
-    // byte order preserves); anything else through Python's comparison.
-    keys.sort_by(|(a, ta), (b, tb)| match (ta, tb) {
+    // byte order preserves: compared as the UTF-8 CPython caches, no copy);
+    // anything else through Python's comparison.
+    keys.sort_by(|(a, _), (b, _)| match (utf8(a), utf8(b)) {
         (Some(ta), Some(tb)) => ta.cmp(tb),
         _ => a.compare(b).unwrap_or(std::cmp::Ordering::Equal),
     });
-    let base_list = cls.getattr("__bases__")?.cast_into::<PyTuple>()?;
+    let base_list = class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?.cast_into::<PyTuple>()?;
     // One base: look keys up in its own dict. Several: merge them, the
     // first base winning, as cloudpickle does.
     let inherited = if base_list.len() == 1 {
@@ -317,10 +344,10 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
         clsdict.set_item(fresh_str(&key)?, value)?;
     }
-    clsdict.del_item("__weakref__").ok();
+    discard(&clsdict, "__weakref__")?;
     if cls.get_type().is_subclass(refs(py)?.abcmeta.bind(py))? {
         for cache in ["_abc_cache", "_abc_negative_cache", "_abc_negative_cache_version", "_abc_impl"] {
-            clsdict.del_item(cache).ok();
+            discard(&clsdict, cache)?;
         }
         let dump = refs(py)?.abc_get_dump.bind(py).call1((cls,))?;
         let registry = PyList::empty(py);
@@ -330,15 +357,15 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         clsdict.set_item("_abc_impl", registry)?;
     }
     if clsdict.contains("__slots__")? {
-        let slots = cls.getattr("__slots__")?;
+        let slots = class_attr(cls, pyo3::intern!(cls.py(), "__slots__"))?;
         if slots.is_instance_of::<PyString>() {
-            clsdict.del_item(&slots).ok();
+            discard(&clsdict, &slots)?;
         } else {
             for slot in slots.try_iter()? {
-                clsdict.del_item(slot?).ok();
+                discard(&clsdict, slot?)?;
             }
         }
     }
-    clsdict.del_item("__dict__").ok();
+    discard(&clsdict, "__dict__")?;
     Ok(clsdict)
 }

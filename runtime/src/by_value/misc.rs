@@ -50,7 +50,9 @@ pub unsafe fn save_module(p: &mut Core, obj: *mut PyObject) -> Res {
             return reduce(r.subimport.bind(py).clone(), PyTuple::new(py, [name])?);
         }
         let state = module.dict().copy()?;
-        state.del_item("__builtins__").ok();
+        if state.contains("__builtins__")? {
+            state.del_item("__builtins__")?;
+        }
         reduce(r.dynamic_subimport.bind(py).clone(), PyTuple::new(py, [name, state.into_any()])?)
     })
 }

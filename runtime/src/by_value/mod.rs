@@ -5,6 +5,7 @@
 
 mod bytecode;
 mod class;
+mod class_attr;
 mod code;
 mod function;
 mod misc;

@@ -94,7 +94,7 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
     // Defined inside a function: no lookup can find it (and failing one,
     // with its formatted exception, is what would cost the most here).
-    if let Some(qualname) = obj.getattr_opt(pyo3::intern!(py, "__qualname__"))? {
+    if let Some(qualname) = super::class_attr::class_attr_opt(obj, pyo3::intern!(py, "__qualname__"))? {
         if let Ok(qualname) = qualname.cast_into::<PyString>() {
             if qualname.to_cow()?.contains("<locals>") {
                 return Ok(true);
@@ -108,7 +108,7 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
             module => unsafe { Bound::from_borrowed_ptr(py, module) },
         }
     } else {
-        match obj.getattr_opt(pyo3::intern!(py, "__module__"))? {
+        match super::class_attr::class_attr_opt(obj, pyo3::intern!(py, "__module__"))? {
             Some(module_name) => module_name,
             None => return Ok(false),
         }

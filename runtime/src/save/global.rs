@@ -169,7 +169,7 @@ unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located
     let dotted = dotted_path(std::ptr::null_mut(), global_name.as_ptr())?;
     let module_name = whichmodule(obj, dotted.as_ptr())?;
 
-    let Some(module) = Owned::from_nullable(ffi::PyImport_Import(module_name.as_ptr())) else {
+    let Some(module) = import_module(module_name.as_ptr())? else {
         let message = format!("Can't pickle {}: import of module {} failed", repr(obj), repr(module_name.as_ptr()));
         return Err(pickling_error(&message));
     };
@@ -205,6 +205,54 @@ unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located
     }
     drop(cls);
     Ok(Located { global_name, module_name, module, parent, lastname, dotted })
+}
+
+/// `PyImport_Import`, which `_pickle.c` calls, returns `sys.modules[name]`
+/// for a module already imported and initialised, after a call to
+/// `builtins.__import__` (~6k instructions). That case is answered here
+/// from `sys.modules` directly; anything else (not imported yet, still
+/// initialising, a non-str name) takes `PyImport_Import`. `None`: failed.
+unsafe fn import_module(name: *mut PyObject) -> Res<Option<Owned>> {
+    let modules = ffi::PyImport_GetModuleDict();
+    if ffi::PyUnicode_CheckExact(name) != 0 && ffi::PyDict_CheckExact(modules) != 0 {
+        let module = ffi::PyDict_GetItemWithError(modules, name);
+        if !module.is_null() && ffi::PyModule_CheckExact(module) != 0 && !initialising(module) {
+            return Ok(Some(Owned::borrowed(module)));
+        }
+        if module.is_null() && !ffi::PyErr_Occurred().is_null() {
+            ffi::PyErr_Clear();
+        }
+    }
+    Ok(Owned::from_nullable(ffi::PyImport_Import(name)))
+}
+
+/// `module.__spec__._initializing`, as the import system checks it; any
+/// doubt counts as initialising.
+unsafe fn initialising(module: *mut PyObject) -> bool {
+    let dict = ffi::PyModule_GetDict(module);
+    let spec = if dict.is_null() { std::ptr::null_mut() } else { ffi::PyDict_GetItemWithError(dict, state().str_spec.as_ptr()) };
+    if spec.is_null() {
+        ffi::PyErr_Clear();
+        return true;
+    }
+    if spec == ffi::Py_None() {
+        return false;
+    }
+    match lookup_attr(spec, state().str_initializing.as_ptr()) {
+        Ok(None) => false,
+        Ok(Some(flag)) => match ffi::PyObject_IsTrue(flag.as_ptr()) {
+            0 => false,
+            1 => true,
+            _ => {
+                ffi::PyErr_Clear();
+                true
+            }
+        },
+        Err(_) => {
+            ffi::PyErr_Clear();
+            true
+        }
+    }
 }
 
 /// What `save_global` found: the names to write and where they lead.
