@@ -36,6 +36,8 @@ import uuid
 import weakref
 from collections import OrderedDict
 
+from . import _class_digest
+
 __all__ = [
     "FORMAT_VERSION",
     "builtin_type",
@@ -77,16 +79,35 @@ _TRACKER_LOCK = threading.Lock()
 def get_or_create_tracker_id(class_def):
     """Return the tracker id of ``class_def``, making one if needed.
 
-    Called at pickling time.  The id is a uuid4 hex string; the class (or
-    TypeVar) is remembered weakly under it, so that loading a pickle of it
-    in this same process gives back this very object.
+    Called at pickling time.  The class (or TypeVar) is remembered weakly
+    under its id, so that loading a pickle of it in this same process gives
+    back this very object.
+
+    The id is a digest of the class definition (``anethum._class_digest``),
+    so the same class pickled in two processes, under any hash seed, gets
+    the same id and the same bytes.  Another live class defined exactly
+    alike gets the digest with ``-1``, ``-2``... appended, in the order they
+    are first pickled.  If the definition can't be read, a uuid4 hex string
+    is used, as cloudpickle does.
     """
     with _TRACKER_LOCK:
         tracker_id = _TRACKER_ID_BY_CLASS.get(class_def)
         if tracker_id is None:
-            tracker_id = uuid.uuid4().hex
+            tracker_id = _new_tracker_id(class_def)
             _TRACKER_ID_BY_CLASS[class_def] = tracker_id
             _CLASS_BY_TRACKER_ID[tracker_id] = class_def
+    return tracker_id
+
+
+def _new_tracker_id(class_def):
+    try:
+        base = _class_digest.class_digest(class_def)
+    except Exception:
+        return uuid.uuid4().hex
+    tracker_id, n = base, 0
+    while _CLASS_BY_TRACKER_ID.get(tracker_id) is not None:
+        n += 1
+        tracker_id = "%s-%d" % (base, n)
     return tracker_id
 
 
