@@ -127,6 +127,7 @@ impl Core {
         self.error_path.clear();
         self.types.clear();
         let result = self.dump_inner(obj);
+        crate::size_hints::note_memo(self.memo.len());
         self.out.framing = false;
         if result.is_err() && self.by_value && crate::error::exception_matches(ffi::PyExc_RecursionError) {
             crate::by_value::as_pickling_recursion_error();

@@ -11,6 +11,7 @@ mod opcodes;
 mod owned;
 mod path;
 mod save;
+mod size_hints;
 mod stack;
 mod state;
 mod type_cache;

@@ -21,8 +21,15 @@ pub struct Memo {
 }
 
 impl Default for Memo {
+    /// Sized for as many entries as the last dump made, so that a dump of
+    /// the same kind never resizes (see `size_hints`).
     fn default() -> Self {
-        Memo { table: vec![EMPTY; MIN_SIZE], used: 0 }
+        let wanted = crate::size_hints::memo() * 3 / 2 + 1;
+        let mut size = MIN_SIZE;
+        while size < wanted {
+            size <<= 1;
+        }
+        Memo { table: vec![EMPTY; size], used: 0 }
     }
 }
 

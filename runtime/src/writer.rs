@@ -21,8 +21,11 @@ pub struct Writer {
 
 impl Writer {
     pub unsafe fn new() -> Result<Writer, Failed> {
-        let buffer = check(ffi::PyBytes_FromStringAndSize(ptr::null(), WRITE_BUF_SIZE))?;
-        Ok(Writer { buffer, len: 0, capacity: WRITE_BUF_SIZE, frame_start: -1, framing: false, file_write: None })
+        // The last `dumps`'s size, plus room for a few more bytes this time.
+        let hint = crate::size_hints::output();
+        let capacity = if hint == 0 { WRITE_BUF_SIZE } else { WRITE_BUF_SIZE.max((hint + hint / 8) as isize) };
+        let buffer = check(ffi::PyBytes_FromStringAndSize(ptr::null(), capacity))?;
+        Ok(Writer { buffer, len: 0, capacity, frame_start: -1, framing: false, file_write: None })
     }
 
     /// `_Pickler_ClearBuffer`: start over with a fresh buffer of the current capacity.
@@ -142,6 +145,9 @@ impl Writer {
             return Err(Failed);
         }
         check_int(compat::_PyBytes_Resize(&mut out, self.len))?;
+        if self.file_write.is_none() {
+            crate::size_hints::note_output(self.len as usize);
+        }
         Ok(Owned::new(out))
     }
 
