@@ -4,7 +4,7 @@
 use super::function::fresh_str;
 use super::weak_cache::WeakCache;
 use super::refs::refs;
-use super::transient::write_call;
+use super::transient::write_call_with;
 use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
@@ -49,8 +49,19 @@ pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
     let (Ok(code_type), Ok(args)) = (code_type, args) else { return save_reduced(p, obj, Ok(reduce)) };
     let Ok(args) = args.cast_into::<PyTuple>() else { return save_reduced(p, obj, Ok(reduce)) };
     let items: Vec<*mut PyObject> = args.iter().map(|item| item.as_ptr()).collect();
-    write_call(p, obj, code_type.as_ptr(), &items).map(|_| ())
+    write_call_with(p, obj, code_type.as_ptr(), &items, fresh_tuple_fields()).map(|_| ())
 }
+
+/// The fields `code_reduce` copies into tuples of its own (a bit each).
+fn fresh_tuple_fields() -> u64 {
+    CODE_CONSTRUCTOR_FIELDS
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| FRESH_TUPLES.contains(field))
+        .fold(0, |mask, (i, _)| mask | 1 << i)
+}
+
+const FRESH_TUPLES: [&str; 4] = ["names", "varnames", "freevars", "cellvars"];
 
 fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = code.py();
@@ -60,7 +71,7 @@ fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         // Copies, so the pickle doesn't depend on which tuples and names
         // happen to be shared or interned in this process.
         let value = match *field {
-            "names" | "varnames" | "freevars" | "cellvars" => {
+            field if FRESH_TUPLES.contains(&field) => {
                 PyTuple::new(py, value.cast::<PyTuple>()?.iter())?.into_any()
             }
             "name" => fresh_str(&value)?,

@@ -6,9 +6,9 @@
 
 use crate::core::Core;
 use crate::error::{Failed, Res};
-use crate::ffi::PyObject;
+use crate::ffi::{self, PyObject};
 use crate::generated::dispatch::save;
-use crate::opcodes::{EMPTY_DICT, MARK, POP, REDUCE, SETITEMS, TUPLE, TUPLE2};
+use crate::opcodes::{EMPTY_DICT, EMPTY_TUPLE, MARK, POP, REDUCE, SETITEMS, TUPLE, TUPLE1, TUPLE2, TUPLE3};
 use crate::owned::Owned;
 use crate::path::Step;
 use crate::save::{memo_get, memo_put};
@@ -38,6 +38,23 @@ pub unsafe fn save_dict_of<'a>(p: &mut Core, pairs: impl ExactSizeIterator<Item 
     p.out.write_byte(SETITEMS)
 }
 
+/// A transient tuple: its items, then the tuple opcode, no memo entry.
+pub unsafe fn save_tuple_of(p: &mut Core, tuple: *mut PyObject) -> Res {
+    let len = ffi::PyTuple_GET_SIZE(tuple);
+    p.opcode_boundary()?;
+    if len == 0 {
+        return if p.proto != 0 { p.out.write_byte(EMPTY_TUPLE) } else { p.out.write(&[MARK, TUPLE]) };
+    }
+    let short = len <= 3 && p.proto >= 2;
+    if !short {
+        p.out.write_byte(MARK)?;
+    }
+    for i in 0..len {
+        save_at(p, ffi::PyTuple_GET_ITEM(tuple, i), || Step::Index(i))?;
+    }
+    p.out.write_byte(if short { [EMPTY_TUPLE, TUPLE1, TUPLE2, TUPLE3][len as usize] } else { TUPLE })
+}
+
 /// Opens a transient dict whose entries the caller saves one by one.
 pub unsafe fn begin_dict(p: &mut Core) -> Res {
     p.opcode_boundary()?;
@@ -54,11 +71,29 @@ pub unsafe fn end_dict(p: &mut Core) -> Res {
 /// memoized `obj` (it reached itself): then it is fetched from the memo
 /// and its state must not be written again.
 pub unsafe fn write_call(p: &mut Core, obj: *mut PyObject, callable: *mut PyObject, args: &[*mut PyObject]) -> Res<bool> {
+    write_call_with(p, obj, callable, args, 0)
+}
+
+/// `write_call`, where each argument whose bit is set in `transient` is a
+/// tuple made for this reduction alone (nothing else can hold it): written
+/// without memoizing it.
+pub unsafe fn write_call_with(
+    p: &mut Core,
+    obj: *mut PyObject,
+    callable: *mut PyObject,
+    args: &[*mut PyObject],
+    transient: u64,
+) -> Res<bool> {
     save_at(p, callable, || Step::Reduce(0))?;
     p.opcode_boundary()?;
     p.out.write_byte(MARK)?;
     for (i, &arg) in args.iter().enumerate() {
-        save(p, arg, false).map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
+        let result = if transient >> i & 1 == 1 && ffi::PyTuple_CheckExact(arg) != 0 {
+            save_tuple_of(p, arg)
+        } else {
+            save(p, arg, false)
+        };
+        result.map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
     }
     p.out.write(&[TUPLE, REDUCE])?;
     if let Some(id) = p.memo.get(obj) {
