@@ -109,7 +109,8 @@ struct FunctionParts<'py> {
     empty_cells: Bound<'py, PyAny>,
     /// `func.__dict__`, with fresh keys.
     dict_state: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-    /// Attributes set at load, `_anethum_submodules` last.
+    /// Attributes set at load that the new function doesn't have already,
+    /// `_anethum_submodules` last.
     slots: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
     /// The globals the code uses, first use first.
     globals: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
@@ -132,19 +133,43 @@ impl<'py> FunctionParts<'py> {
         };
 
         // Interned keys: the memo then writes each key once per pickle.
-        let name_key = pyo3::intern!(py, "__name__");
-        let qualname_key = pyo3::intern!(py, "__qualname__");
+        // Only what differs from the function `make_function` makes at
+        // load: that one already has the code's name and qualname, no
+        // defaults, no annotations, no closure to fill, and the globals'
+        // `__name__` as its module. `function_setstate` leaves the rest.
         let mut slots = Vec::with_capacity(9);
-        slots.push((name_key.clone(), fresh_str(&func.getattr(name_key)?)?));
-        slots.push((qualname_key.clone(), fresh_str(&func.getattr(qualname_key)?)?));
-        let annotations = pyo3::intern!(py, "__annotations__");
-        slots.push((annotations.clone(), func.getattr(annotations)?));
-        slots.push((pyo3::intern!(py, "__kwdefaults__").clone(), fields.kwdefaults));
-        slots.push((pyo3::intern!(py, "__defaults__").clone(), fields.defaults));
-        slots.push((pyo3::intern!(py, "__module__").clone(), fields.module));
+        let code_name = code.getattr(pyo3::intern!(py, "co_name"))?;
+        let code_qualname = code.getattr_opt(pyo3::intern!(py, "co_qualname"))?.unwrap_or_else(|| code_name.clone());
+        for (key, made) in [(pyo3::intern!(py, "__name__"), &code_name), (pyo3::intern!(py, "__qualname__"), &code_qualname)] {
+            let value = func.getattr(key)?;
+            if !value.eq(made)? {
+                slots.push((key.clone(), fresh_str(&value)?));
+            }
+        }
+        let annotations_key = pyo3::intern!(py, "__annotations__");
+        let annotations = func.getattr(annotations_key)?;
+        if !annotations.cast::<PyDict>().is_ok_and(|a| a.is_empty()) {
+            slots.push((annotations_key.clone(), annotations));
+        }
+        if !fields.kwdefaults.is_none() {
+            slots.push((pyo3::intern!(py, "__kwdefaults__").clone(), fields.kwdefaults));
+        }
+        if !fields.defaults.is_none() {
+            slots.push((pyo3::intern!(py, "__defaults__").clone(), fields.defaults));
+        }
+        let made_module = base_globals.get_item(pyo3::intern!(py, "__name__"))?;
+        let same_module = match &made_module {
+            Some(made) => fields.module.eq(made)?,
+            None => fields.module.is_none(),
+        };
+        if !same_module {
+            slots.push((pyo3::intern!(py, "__module__").clone(), fields.module));
+        }
         let doc = pyo3::intern!(py, "__doc__");
         slots.push((doc.clone(), func.getattr(doc)?));
-        slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
+        if !closure.is_none() {
+            slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
+        }
 
         let mut globals = Vec::new();
         for name in code_globals(&code)?.iter() {
@@ -161,7 +186,9 @@ impl<'py> FunctionParts<'py> {
             }
         }
         let submodules = imported_submodules(&code, &dependencies)?;
-        slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+        if !submodules.is_empty() {
+            slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+        }
 
         let mut dict_state = Vec::new();
         if let Some(dict) = func.getattr_opt(pyo3::intern!(py, "__dict__"))? {
