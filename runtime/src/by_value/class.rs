@@ -162,7 +162,13 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
             ],
         )?;
         let clsdict = class_dict(cls)?;
-        for internal in ["_generate_next_value_", "_member_names_", "_member_map_", "_member_type_", "_value2member_map_"] {
+        for internal in [
+            pyo3::intern!(py, "_generate_next_value_"),
+            pyo3::intern!(py, "_member_names_"),
+            pyo3::intern!(py, "_member_map_"),
+            pyo3::intern!(py, "_member_type_"),
+            pyo3::intern!(py, "_value2member_map_"),
+        ] {
             discard(&clsdict, internal)?;
         }
         for name in members.keys() {
@@ -316,13 +322,14 @@ static STATIC_TYPE_DICTS: std::sync::Mutex<std::collections::BTreeMap<usize, Py<
 fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
     let own = own_dict(cls)?;
-    let mut keys: Vec<(Bound<'py, PyAny>, ())> = own.keys().iter().map(|k| (k, ())).collect();
+    let keys: Vec<Bound<'py, PyAny>> = own.keys().iter().collect();
     // Sorted like Python sorts str keys (code point order, which UTF-8
     // byte order preserves: compared as the UTF-8 CPython caches, no copy);
     // anything else through Python's comparison.
-    keys.sort_by(|(a, _), (b, _)| match (utf8(a), utf8(b)) {
+    let mut keys: Vec<(Option<&[u8]>, &Bound<'py, PyAny>)> = keys.iter().map(|k| (utf8(k), k)).collect();
+    keys.sort_by(|(ta, a), (tb, b)| match (ta, tb) {
         (Some(ta), Some(tb)) => ta.cmp(tb),
-        _ => a.compare(b).unwrap_or(std::cmp::Ordering::Equal),
+        _ => a.compare(*b).unwrap_or(std::cmp::Ordering::Equal),
     });
     let base_list = class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?.cast_into::<PyTuple>()?;
     // One base: look keys up in its own dict. Several: merge them, the
@@ -337,14 +344,14 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         merged
     };
     let clsdict = PyDict::new(py);
-    for (key, _) in keys {
-        let Some(value) = own.get_item(&key)? else { continue };
-        if inherited.get_item(&key)?.is_some_and(|base_value| base_value.is(&value)) {
+    for (_, key) in keys {
+        let Some(value) = own.get_item(key)? else { continue };
+        if inherited.get_item(key)?.is_some_and(|base_value| base_value.is(&value)) {
             continue;
         }
-        clsdict.set_item(fresh_str(&key)?, value)?;
+        clsdict.set_item(fresh_str(key)?, value)?;
     }
-    discard(&clsdict, "__weakref__")?;
+    discard(&clsdict, pyo3::intern!(py, "__weakref__"))?;
     if cls.get_type().is_subclass(refs(py)?.abcmeta.bind(py))? {
         for cache in ["_abc_cache", "_abc_negative_cache", "_abc_negative_cache_version", "_abc_impl"] {
             discard(&clsdict, cache)?;
@@ -356,7 +363,7 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
         clsdict.set_item("_abc_impl", registry)?;
     }
-    if clsdict.contains("__slots__")? {
+    if clsdict.contains(pyo3::intern!(py, "__slots__"))? {
         let slots = class_attr(cls, pyo3::intern!(cls.py(), "__slots__"))?;
         if slots.is_instance_of::<PyString>() {
             discard(&clsdict, &slots)?;
@@ -366,6 +373,6 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
             }
         }
     }
-    discard(&clsdict, "__dict__")?;
+    discard(&clsdict, pyo3::intern!(py, "__dict__"))?;
     Ok(clsdict)
 }

@@ -56,3 +56,24 @@ pub unsafe fn valid_version_tag(tp: *mut PyTypeObject) -> Option<u32> {
     let valid = true;
     (valid && tag != 0).then_some(tag)
 }
+
+#[cfg(not(Py_3_13))]
+unsafe extern "C" {
+    fn _PyObject_LookupAttr(obj: *mut PyObject, name: *mut PyObject, result: *mut *mut PyObject) -> c_int;
+}
+
+/// `getattr(obj, name, <missing>)` without creating and clearing an
+/// AttributeError when the attribute is missing (what `_pickle.c` does with
+/// `_PyObject_LookupAttr`; public as `PyObject_GetOptionalAttr` from 3.13).
+/// 1 found, 0 missing, -1 error.
+#[inline(always)]
+pub unsafe fn lookup_optional_attr(obj: *mut PyObject, name: *mut PyObject, result: *mut *mut PyObject) -> c_int {
+    #[cfg(not(Py_3_13))]
+    {
+        _PyObject_LookupAttr(obj, name, result)
+    }
+    #[cfg(Py_3_13)]
+    {
+        pyo3::ffi::PyObject_GetOptionalAttr(obj, name, result)
+    }
+}

@@ -15,7 +15,7 @@ use crate::state::state;
 /// `getattr(obj, name)`, with a missing attribute as `None` instead of an error.
 pub unsafe fn lookup_attr(obj: *mut PyObject, name: *mut PyObject) -> Res<Option<Owned>> {
     let mut result = std::ptr::null_mut();
-    if pyo3::ffi::compat::PyObject_GetOptionalAttr(obj, name, &mut result) < 0 {
+    if crate::ffi::compat::lookup_optional_attr(obj, name, &mut result) < 0 {
         return Err(Failed);
     }
     Ok(Owned::from_nullable(result))
