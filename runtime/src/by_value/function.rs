@@ -10,6 +10,7 @@ use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
 use crate::ffi::PyObject;
+use crate::generated::facts::CODE_CONSTRUCTOR_FIELDS;
 use crate::opcodes::TUPLE2;
 use crate::owned::Owned;
 use crate::path::Step;
@@ -139,7 +140,12 @@ impl<'py> FunctionParts<'py> {
         // `__name__` as its module. `function_setstate` leaves the rest.
         let mut slots = Vec::with_capacity(9);
         let code_name = code.getattr(pyo3::intern!(py, "co_name"))?;
-        let code_qualname = code.getattr_opt(pyo3::intern!(py, "co_qualname"))?.unwrap_or_else(|| code_name.clone());
+        // Code objects have a qualname where the constructor takes one (3.11+).
+        let code_qualname = if CODE_CONSTRUCTOR_FIELDS.contains(&"qualname") {
+            code.getattr(pyo3::intern!(py, "co_qualname"))?
+        } else {
+            code_name.clone()
+        };
         for (key, made) in [(pyo3::intern!(py, "__name__"), &code_name), (pyo3::intern!(py, "__qualname__"), &code_qualname)] {
             let value = func.getattr(key)?;
             if !value.eq(made)? {
