@@ -177,23 +177,31 @@ impl<'py> FunctionParts<'py> {
             slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
         }
 
-        let mut globals = Vec::new();
-        for name in code_globals(&code)?.iter() {
+        let names = code_globals(&code)?;
+        let mut globals = Vec::with_capacity(names.len());
+        for name in names.iter() {
             if let Some(value) = func_globals.get_item(&name)? {
                 globals.push((name, value));
             }
         }
-        let mut dependencies: Vec<Bound<'py, PyAny>> = globals.iter().map(|(_, value)| value.clone()).collect();
+        // Modules the function reaches (globals, closure): their imported
+        // submodules it uses as attributes must be imported at load.
+        let mut modules: Vec<Bound<'py, PyAny>> =
+            globals.iter().map(|(_, value)| value).filter(|v| v.is_instance_of::<PyModule>()).cloned().collect();
         if !closure.is_none() {
             for cell in closure.try_iter()? {
                 if let Ok(value) = cell?.getattr(pyo3::intern!(py, "cell_contents")) {
-                    dependencies.push(value);
+                    if value.is_instance_of::<PyModule>() {
+                        modules.push(value);
+                    }
                 }
             }
         }
-        let submodules = imported_submodules(&code, &dependencies)?;
-        if !submodules.is_empty() {
-            slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+        if !modules.is_empty() {
+            let submodules = imported_submodules(&code, &modules)?;
+            if !submodules.is_empty() {
+                slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+            }
         }
 
         let mut dict_state = Vec::new();
