@@ -190,7 +190,9 @@ impl<'py> FunctionParts<'py> {
             globals.iter().map(|(_, value)| value).filter(|v| v.is_instance_of::<PyModule>()).cloned().collect();
         if !closure.is_none() {
             for cell in closure.try_iter()? {
-                if let Ok(value) = cell?.getattr(pyo3::intern!(py, "cell_contents")) {
+                // Empty cells (a recursive closure's, while pickling) are skipped.
+                let contents = unsafe { pyo3::ffi::PyCell_Get(cell?.as_ptr()) };
+                if let Some(value) = unsafe { Bound::from_owned_ptr_or_opt(py, contents) } {
                     if value.is_instance_of::<PyModule>() {
                         modules.push(value);
                     }

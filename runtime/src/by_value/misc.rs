@@ -4,6 +4,7 @@
 
 use super::reference::{importable_module, is_registered_by_value, sys_modules};
 use super::refs::refs;
+use super::transient::write_call;
 use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
@@ -27,15 +28,17 @@ where
     save_reduced(p, obj, reduced)
 }
 
+/// `make_cell(contents)`, or `make_empty_cell()` for an empty cell.
 pub unsafe fn save_cell(p: &mut Core, obj: *mut PyObject) -> Res {
-    save_with(p, obj, |cell| {
-        let py = cell.py();
-        let r = refs(py)?;
-        match cell.getattr("cell_contents") {
-            Ok(value) => reduce(r.make_cell.bind(py).clone(), PyTuple::new(py, [value])?),
-            Err(_) => reduce(r.make_empty_cell.bind(py).clone(), PyTuple::empty(py)),
-        }
-    })
+    let py = Python::assume_attached();
+    let r = raised(py, refs(py))?;
+    let contents = crate::owned::Owned::from_nullable(pyo3::ffi::PyCell_Get(obj));
+    // Written directly, no argument tuple; the cell is memoized as usual.
+    match &contents {
+        Some(value) => write_call(p, obj, r.make_cell.as_ptr(), &[value.as_ptr()]),
+        None => write_call(p, obj, r.make_empty_cell.as_ptr(), &[]),
+    }
+    .map(|_| ())
 }
 
 /// Importable modules by name; dynamic or registered ones with their dict.
