@@ -307,3 +307,45 @@ def test_frame_raises(protocol):
     with pytest.raises((TypeError, pickle.PicklingError)):
         dumps([lambda: frame], protocol)
     assert roundtrip(lambda: 5, protocol)() == 5
+
+
+# -- the state carries only what differs from the function make_function builds
+
+
+def _attrs(f):
+    return (f.__name__, f.__qualname__, f.__module__, f.__defaults__, f.__kwdefaults__,
+            f.__annotations__, f.__doc__, dict(f.__dict__))
+
+
+def make_variants():
+    def plain(a, b=2, *, c=3):
+        """doc"""
+        return a + b + c
+
+    def untouched(x):
+        return x
+
+    renamed = lambda: 1  # noqa: E731
+    renamed.__name__ = "renamed_lambda"
+    requalified = lambda: 2  # noqa: E731
+    requalified.__qualname__ = "Some.where"
+    cleared = lambda a=1: a  # noqa: E731
+    cleared.__defaults__ = None
+    moved = lambda: 3  # noqa: E731
+    moved.__module__ = None
+    return [plain, untouched, renamed, requalified, cleared, moved]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_function_attributes_survive_with_a_trimmed_state(index, protocol):
+    f = make_variants()[index]
+    g = roundtrip(f, protocol)
+    assert _attrs(g) == _attrs(f)
+    assert g.__code__.co_name == f.__code__.co_name
+
+
+def test_untouched_function_state_has_no_default_entries():
+    data = dumps(make_variants()[1], 5)
+    for name in (b"__kwdefaults__", b"__defaults__", b"__annotations__", b"__closure__",
+                 b"_anethum_submodules", b"__qualname__"):
+        assert name not in data, name
