@@ -346,6 +346,11 @@ def test_function_attributes_survive_with_a_trimmed_state(index, protocol):
 
 def test_untouched_function_state_has_no_default_entries():
     data = dumps(make_variants()[1], 5)
-    for name in (b"__kwdefaults__", b"__defaults__", b"__annotations__", b"__closure__",
-                 b"_anethum_submodules", b"__qualname__"):
+    absent = [b"__kwdefaults__", b"__defaults__", b"__annotations__", b"__closure__",
+              b"_anethum_submodules"]
+    if sys.version_info >= (3, 11):
+        # Before 3.11 code objects have no qualname: a new function's
+        # qualname is its name, so the real one must be sent.
+        absent.append(b"__qualname__")
+    for name in absent:
         assert name not in data, name
