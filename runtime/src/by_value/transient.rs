@@ -11,7 +11,7 @@ use crate::generated::dispatch::save;
 use crate::opcodes::{EMPTY_DICT, EMPTY_TUPLE, MARK, POP, REDUCE, SETITEMS, TUPLE, TUPLE1, TUPLE2, TUPLE3};
 use crate::owned::Owned;
 use crate::path::Step;
-use crate::save::{memo_get, memo_put, save_long};
+use crate::save::{memo_get, memo_put};
 
 /// `save(obj)`, recording `step` if it fails.
 #[inline]
@@ -90,9 +90,6 @@ pub unsafe fn write_call_with(
     for (i, &arg) in args.iter().enumerate() {
         let result = if transient >> i & 1 == 1 && ffi::PyTuple_CheckExact(arg) != 0 {
             save_tuple_of(p, arg)
-        } else if ffi::PyLong_CheckExact(arg) != 0 && !p.has_persistent_id() {
-            // What `save()` does for an exact int, minus its dispatch.
-            p.opcode_boundary().and_then(|_| save_long(p, arg))
         } else {
             save(p, arg, false)
         };

@@ -14,7 +14,6 @@ mod sequences;
 mod text;
 
 
-pub use atoms::save_long;
 pub use memo_ops::{memo_get, memo_put};
 pub use reduce::save_reduce;
 
