@@ -11,7 +11,7 @@ use crate::generated::dispatch::save;
 use crate::opcodes::{EMPTY_DICT, EMPTY_TUPLE, MARK, POP, REDUCE, SETITEMS, TUPLE, TUPLE1, TUPLE2, TUPLE3};
 use crate::owned::Owned;
 use crate::path::Step;
-use crate::save::{memo_get, memo_put};
+use crate::save::memoize_built;
 
 /// `save(obj)`, recording `step` if it fails.
 #[inline]
@@ -96,13 +96,7 @@ pub unsafe fn write_call_with(
         result.map_err(|_| record(p, [Step::Index(i as isize), Step::Reduce(1)]))?;
     }
     p.out.write(&[TUPLE, REDUCE])?;
-    if let Some(id) = p.memo.get(obj) {
-        p.out.write_byte(POP)?;
-        memo_get(p, id)?;
-        return Ok(false);
-    }
-    memo_put(p, obj)?;
-    Ok(true)
+    memoize_built(p, obj)
 }
 
 /// `setter(obj, state)` then POP, as `save_reduce` writes a state setter;

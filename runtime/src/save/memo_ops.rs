@@ -3,7 +3,7 @@
 use crate::core::Core;
 use crate::error::{Failed, Res, check, pickling_error, raise};
 use crate::ffi::{self, PyObject};
-use crate::opcodes::{BINGET, BINPUT, FAST_NESTING_LIMIT, GET, LONG_BINGET, LONG_BINPUT, MEMOIZE, PUT};
+use crate::opcodes::{BINGET, BINPUT, FAST_NESTING_LIMIT, GET, LONG_BINGET, LONG_BINPUT, MEMOIZE, PUT, POP};
 use crate::owned::Owned;
 
 /// Writes a GET for a memo id.
@@ -19,6 +19,21 @@ pub unsafe fn memo_get(p: &mut Core, id: usize) -> Res {
     } else {
         Err(pickling_error("memo id too large for LONG_BINGET"))
     }
+}
+
+/// What `save_reduce` does once `obj` is built on the stack: memoize it,
+/// unless building it (saving its arguments) memoized it already because it
+/// reached itself; then the new copy is dropped and the memoized one
+/// fetched. `Ok(false)` in that case: its state must not be written again.
+#[inline]
+pub unsafe fn memoize_built(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
+    if let Some(id) = p.memo.get(obj) {
+        p.out.write_byte(POP)?;
+        memo_get(p, id)?;
+        return Ok(false);
+    }
+    memo_put(p, obj)?;
+    Ok(true)
 }
 
 /// Memoizes `obj` under the next id and writes the matching PUT.

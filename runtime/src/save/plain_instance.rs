@@ -7,12 +7,12 @@
 //! through `__reduce_ex__`), and nothing in the type can change the result,
 //! its later instances are written directly: the same bytes, no call.
 
-use super::memo_ops::{memo_get, memo_put};
+use super::memo_ops::memoize_built;
 use crate::core::Core;
 use crate::error::{Failed, Res, check};
 use crate::ffi::{self, PyObject, PyTypeObject};
 use crate::generated::dispatch::save;
-use crate::opcodes::{BUILD, EMPTY_TUPLE, NEWOBJ, POP};
+use crate::opcodes::{BUILD, EMPTY_TUPLE, NEWOBJ};
 use crate::owned::Owned;
 use crate::path::Step;
 use crate::state::state;
@@ -58,12 +58,9 @@ pub unsafe fn save_plain_instance(
     // `save()` of the empty argument tuple starts at an opcode boundary.
     p.opcode_boundary()?;
     p.out.write(&[EMPTY_TUPLE, NEWOBJ])?;
-    if let Some(id) = p.memo.get(obj) {
-        p.out.write_byte(POP)?;
-        memo_get(p, id)?;
+    if !memoize_built(p, obj)? {
         return Ok(true);
     }
-    memo_put(p, obj)?;
     if let Some(state) = state {
         save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
         p.out.write_byte(BUILD)?;

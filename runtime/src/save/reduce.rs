@@ -4,7 +4,7 @@
 use super::global::{lookup_attr, save_global};
 use super::mappings::batch_dict;
 use super::plain_instance::{self, save_plain_instance};
-use super::memo_ops::{memo_get, memo_put};
+use super::memo_ops::memoize_built;
 use super::sequences::batch_list;
 use crate::core::Core;
 use crate::error::{Failed, Res, check, exception_matches, pickling_error, repr, type_name};
@@ -195,12 +195,9 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
     }
 
     if !obj.is_null() {
-        // Already memoized: obj reached itself through its own arguments.
-        if let Some(id) = p.memo.get(obj) {
-            p.out.write_byte(POP)?;
-            return memo_get(p, id);
+        if !memoize_built(p, obj)? {
+            return Ok(());
         }
-        memo_put(p, obj)?;
     }
     if let Some(listitems) = parts.listitems {
         batch_list(p, listitems).map_err(|_| p.error_path.record(Step::Reduce(3)))?;
