@@ -25,7 +25,18 @@ def make_graph():
             return closure(self.factor)
 
     Color = enum.Enum("Color", "RED GREEN")
-    return [closure, recursive, Dynamic, Dynamic(), Color.RED, lambda: b]
+    # Several instances of one class: the later ones take the plain-instance
+    # shortcut (save/plain_instance.rs), which reads each instance's dict.
+    instances = [Dynamic() for _ in range(3)] + [Plain(i) for i in range(3)]
+    for inst in instances[:2]:
+        inst.extra = [inst]
+    return [closure, recursive, Dynamic, Color.RED, lambda: b] + instances
+
+
+class Plain:
+    def __init__(self, i):
+        self.i = i
+        self.items = [i]
 
 
 def resident_bytes():
@@ -38,11 +49,12 @@ def test_refcounts_unchanged():
     for protocol in range(2, 6):
         anethum.dumps(graph, protocol)
     gc.collect()
-    before = [sys.getrefcount(obj) for obj in graph]
+    watched = graph + [vars(obj) for obj in graph if isinstance(obj, Plain)] + [Plain]
+    before = [sys.getrefcount(obj) for obj in watched]
     for _ in range(500):
         anethum.dumps(graph, 5)
     gc.collect()
-    assert [sys.getrefcount(obj) for obj in graph] == before
+    assert [sys.getrefcount(obj) for obj in watched] == before
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
