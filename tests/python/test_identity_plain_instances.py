@@ -58,6 +58,53 @@ class NoSlots:
     __slots__ = ()
 
 
+class Mangled:
+    __slots__ = ("__secret", "shown")
+
+    def __init__(self, secret=None, shown=None):
+        if secret is not None:
+            self.__secret = secret
+        if shown is not None:
+            self.shown = shown
+
+
+class SlotsChild(SlotsOnly):
+    __slots__ = ("c",)
+
+    def __init__(self, a=1, b=2, c=3):
+        super().__init__(a, b)
+        self.c = c
+
+
+class SlotsChildWithDict(SlotsOnly):
+    pass
+
+
+class Shadowed(SlotsOnly):
+    """A property over an inherited slot: read through it, as pickle does."""
+
+    def __init__(self, a=1, b=2):
+        SlotsOnly.a.__set__(self, a)
+        self.b = b
+
+    @property
+    def a(self):
+        return "shadowed"
+
+
+def _slot_variety():
+    partial = SlotsOnly()
+    del partial.b
+    empty = SlotsOnly()
+    del empty.a, empty.b
+    child_dict = SlotsChildWithDict(7, 8)
+    child_dict.extra = [1]
+    bare_child = SlotsChildWithDict()
+    return [SlotsOnly(), partial, empty, SlotsOnly(b=[1]), Mangled(1, 2), Mangled(shown=3), Mangled(),
+            SlotsChild(), SlotsChild(4, 5, 6), child_dict, bare_child, SlotsChildWithDict(9),
+            Shadowed(), Shadowed(2, 3)]
+
+
 class GetState(Plain):
     def __getstate__(self):
         return {"state": sorted(self.__dict__)}
@@ -230,6 +277,7 @@ CASES = {
     "child-and-multi": lambda: _with_attrs(Child, 2, a=1) + _with_attrs(Multi, 3, b=2),
     "emptied-and-empty": _emptied,
     "slots": _slots_objects,
+    "slot-variety": _slot_variety,
     "getstate": lambda: _with_attrs(GetState, 3, a=1),
     "reduce-ex": lambda: _with_attrs(ReduceEx, 3, a=1),
     "reduce": lambda: _with_attrs(Reduce, 3, a=1),
@@ -398,3 +446,38 @@ def instances(draw):
 @given(st.lists(instances(), max_size=12), st.sampled_from(range(pickle.HIGHEST_PROTOCOL + 1)))
 def test_hypothesis_mixed_instances(objs, protocol):
     assert_same_dumps_outcome(objs, protocol)
+
+
+class SlotNamesAppender:
+    """Reduced between slotted instances: grows the class's cached
+    `__slotnames__` list in place (no version-tag change)."""
+
+    def __init__(self, cls, name):
+        self.cls, self.name = cls, name
+
+    def __reduce__(self):
+        self.cls.__slotnames__.append(self.name)
+        return (int, (0,))
+
+
+@pytest.mark.parametrize("name", ["a", "missing"])
+def test_slotnames_changed_in_place_mid_dump(name, proto):
+    if proto < 2:
+        pytest.skip("slotted classes need protocol 2")
+    cls = type("Slotted", (), {"__slots__": ("a", "b"), "__module__": __name__})
+    globals()["Slotted"] = cls
+    objs = []
+    for i in range(3):
+        obj = cls()
+        obj.a, obj.b = i, -i
+        objs.append(obj)
+    outputs = []
+    for dumps in (pickle.dumps, anethum.dumps):
+        pickle.dumps(objs[0], proto)  # caches __slotnames__ on the class
+        names = list(cls.__slotnames__)
+        data = objs[:2] + [SlotNamesAppender(cls, name)] + objs[2:]
+        try:
+            outputs.append(dumps(data, proto))
+        finally:
+            cls.__slotnames__[:] = names
+    assert_bytes_equal(outputs[0], outputs[1])

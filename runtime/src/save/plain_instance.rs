@@ -1,6 +1,7 @@
 //! A shortcut for the commonest object of all: an instance of a plain
 //! Python class. For one of those `object.__reduce_ex__(proto >= 2)`
 //! returns `(copyreg.__newobj__, (cls,), obj.__dict__ or None, None, None)`
+//! (with slots, the state is `(obj.__dict__ or None, {slot: value})`)
 //! and `save_reduce` writes `cls () NEWOBJ`, memoizes, then `state BUILD`.
 //! Building that tuple in Python costs more than writing it, so once a dump
 //! has seen a type reduced exactly that way (its first instance still goes
@@ -41,7 +42,7 @@ pub unsafe fn save_plain_instance(
         ))?)),
     };
     // An empty or missing `__dict__` reduces to state None on every version.
-    let state = match dict.as_ref() {
+    let dict_state = match dict.as_ref() {
         Some(dict) if ffi::PyDict_Size(dict.as_ptr()) > 0 => {
             for name in [st.str_reduce_ex.as_ptr(), st.str_getstate.as_ptr()] {
                 match ffi::PyDict_Contains(dict.as_ptr(), name) {
@@ -54,6 +55,15 @@ pub unsafe fn save_plain_instance(
         }
         _ => None,
     };
+    // Read before anything is written, as `__reduce_ex__` would be.
+    let Some(slots) = slot_state(obj, tp)? else { return Ok(false) };
+    let state = match slots {
+        Some(slots) => {
+            let dict_part = dict_state.unwrap_or(ffi::Py_None());
+            Some(crate::owned::tuple_of(&[dict_part, slots.as_ptr()])?)
+        }
+        None => dict_state.map(|dict| Owned::borrowed(dict)),
+    };
     save(p, tp.cast(), false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
     // `save()` of the empty argument tuple starts at an opcode boundary.
     p.opcode_boundary()?;
@@ -62,10 +72,50 @@ pub unsafe fn save_plain_instance(
         return Ok(true);
     }
     if let Some(state) = state {
-        save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+        save(p, state.as_ptr(), false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
         p.out.write_byte(BUILD)?;
     }
     Ok(true)
+}
+
+/// The slots part of `object.__getstate__`'s answer: `{name: value}` for
+/// each name in the class's `__slotnames__` the instance has a value for,
+/// `None` when there is none. `Ok(None)` (outer): `__slotnames__` is no
+/// longer a list of str, so the shortcut doesn't apply.
+unsafe fn slot_state(obj: *mut PyObject, tp: *mut PyTypeObject) -> Res<Option<Option<Owned>>> {
+    let names = ffi::PyDict_GetItemWithError((*tp).tp_dict, state().str_slotnames.as_ptr());
+    if names.is_null() {
+        return if ffi::PyErr_Occurred().is_null() { Ok(None) } else { Err(Failed) };
+    }
+    if names == ffi::Py_None() {
+        return Ok(Some(None));
+    }
+    if ffi::PyList_CheckExact(names) == 0 {
+        return Ok(None);
+    }
+    let names = Owned::borrowed(names);
+    let size = ffi::PyList_GET_SIZE(names.as_ptr());
+    if size == 0 {
+        return Ok(Some(None));
+    }
+    let slots = Owned::new(check(ffi::PyDict_New())?);
+    for i in 0..size {
+        let name = Owned::borrowed(ffi::PyList_GET_ITEM(names.as_ptr(), i));
+        let mut value = std::ptr::null_mut();
+        if ffi::compat::lookup_optional_attr(obj, name.as_ptr(), &mut value) < 0 {
+            return Err(Failed);
+        }
+        if let Some(value) = Owned::from_nullable(value) {
+            if ffi::PyDict_SetItem(slots.as_ptr(), name.as_ptr(), value.as_ptr()) < 0 {
+                return Err(Failed);
+            }
+        }
+        // The list lives on the class: a property may have changed it.
+        if ffi::PyList_GET_SIZE(names.as_ptr()) != size {
+            return Ok(None);
+        }
+    }
+    Ok(Some((ffi::PyDict_Size(slots.as_ptr()) > 0).then_some(slots)))
 }
 
 /// Nothing in the class (or its metaclass) can make `object.__reduce_ex__`
@@ -94,11 +144,14 @@ unsafe fn is_plain_type(tp: *mut PyTypeObject) -> bool {
         ffi::PyErr_Clear();
         return false;
     }
-    let no_slots = slotnames == ffi::Py_None()
-        || (ffi::PyList_CheckExact(slotnames) != 0 && ffi::PyList_GET_SIZE(slotnames) == 0);
+    // Slot names: strs in a list (`copyreg._slotnames`), read again per instance.
+    let slot_names_ok = slotnames == ffi::Py_None()
+        || (ffi::PyList_CheckExact(slotnames) != 0
+            && (0..ffi::PyList_GET_SIZE(slotnames))
+                .all(|i| ffi::PyUnicode_CheckExact(ffi::PyList_GET_ITEM(slotnames, i)) != 0));
     // `object.__reduce_ex__` compares `type(obj).__reduce__` with object's.
     let meta = ffi::Py_TYPE(tp.cast());
-    no_slots
+    slot_names_ok
         && inherited((*meta).tp_getattro, ffi::PyType_Type.tp_getattro)
         && mro_defines_none(meta, std::slice::from_ref(&st.reduce_hooks[1]))
 }
@@ -155,7 +208,17 @@ unsafe fn reduced_plainly(value: *mut PyObject, obj: *mut PyObject, tp: *mut PyT
     if reduced_state == none {
         return true;
     }
-    if (*tp).tp_dictoffset == 0 || ffi::PyDict_CheckExact(reduced_state) == 0 {
+    // With slots: `(obj.__dict__ or None, {slot: value})`.
+    if ffi::PyTuple_CheckExact(reduced_state) != 0 && ffi::PyTuple_GET_SIZE(reduced_state) == 2 {
+        let (dict_part, slots) = (ffi::PyTuple_GET_ITEM(reduced_state, 0), ffi::PyTuple_GET_ITEM(reduced_state, 1));
+        return ffi::PyDict_CheckExact(slots) != 0 && (dict_part == none || is_instance_dict(obj, tp, dict_part));
+    }
+    is_instance_dict(obj, tp, reduced_state)
+}
+
+/// `candidate` is `obj.__dict__` itself.
+unsafe fn is_instance_dict(obj: *mut PyObject, tp: *mut PyTypeObject, candidate: *mut PyObject) -> bool {
+    if (*tp).tp_dictoffset == 0 || ffi::PyDict_CheckExact(candidate) == 0 {
         return false;
     }
     let dict = ffi::PyObject_GenericGetDict(obj, std::ptr::null_mut());
@@ -163,7 +226,7 @@ unsafe fn reduced_plainly(value: *mut PyObject, obj: *mut PyObject, tp: *mut PyT
         ffi::PyErr_Clear();
         return false;
     }
-    let same = dict == reduced_state;
+    let same = dict == candidate;
     ffi::Py_DECREF(dict);
     same
 }
