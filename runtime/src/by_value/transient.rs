@@ -1,8 +1,9 @@
 //! Writing the containers of a by-value reduction straight to the output:
 //! its argument tuple and state dicts exist only in the pickle (built at
 //! load, referenced by nothing else), so they are neither built as Python
-//! objects nor memoized. Protocol 2 and up (TUPLE2); errors record the same
-//! path steps as if the containers had been saved.
+//! objects nor memoized. Errors record the same path steps as if the
+//! containers had been saved. `write_call` works at every protocol;
+//! `write_setstate` writes TUPLE2, so its callers need protocol 2.
 
 use crate::core::Core;
 use crate::error::{Failed, Res};
@@ -26,7 +27,7 @@ pub unsafe fn save_entry(p: &mut Core, key: *mut PyObject, value: *mut PyObject)
 }
 
 /// A transient dict from `(key, value)` pairs, in order.
-pub unsafe fn save_dict_of<'a>(p: &mut Core, pairs: impl ExactSizeIterator<Item = (*mut PyObject, *mut PyObject)>) -> Res {
+pub unsafe fn save_dict_of(p: &mut Core, pairs: impl ExactSizeIterator<Item = (*mut PyObject, *mut PyObject)>) -> Res {
     p.opcode_boundary()?;
     if pairs.len() == 0 {
         return p.out.write_byte(EMPTY_DICT);
