@@ -21,7 +21,9 @@ include!(concat!(env!("OUT_DIR"), "/generated_select.rs"));
 
 use pyo3::prelude::*;
 
-#[pymodule]
+// gil_used: the caches in `state`, `by_value::refs` and the weak caches are
+// process-wide and assume the GIL; free-threaded builds must re-enable it.
+#[pymodule(gil_used = true)]
 fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     state::init(m.py())?;
     m.add("HIGHEST_PROTOCOL", generated::facts::HIGHEST_PROTOCOL)?;

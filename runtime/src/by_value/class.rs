@@ -324,12 +324,17 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let own = own_dict(cls)?;
     let keys: Vec<Bound<'py, PyAny>> = own.keys().iter().collect();
     // Sorted like Python sorts str keys (code point order, which UTF-8
-    // byte order preserves: compared as the UTF-8 CPython caches, no copy);
-    // anything else through Python's comparison.
-    let mut keys: Vec<(Option<&[u8]>, &Bound<'py, PyAny>)> = keys.iter().map(|k| (utf8(k), k)).collect();
-    keys.sort_by(|(ta, a), (tb, b)| match (ta, tb) {
+    // byte order preserves: compared as the UTF-8 CPython caches, no copy).
+    // Any other key (or a str without UTF-8, a lone surrogate) follows, in
+    // insertion order: the sort never calls back into Python, whose `<`
+    // may raise or not be a total order.
+    let mut keys: Vec<(Option<&[u8]>, usize, &Bound<'py, PyAny>)> =
+        keys.iter().enumerate().map(|(i, k)| (utf8(k), i, k)).collect();
+    keys.sort_by(|(ta, ia, _), (tb, ib, _)| match (ta, tb) {
         (Some(ta), Some(tb)) => ta.cmp(tb),
-        _ => a.compare(*b).unwrap_or(std::cmp::Ordering::Equal),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => ia.cmp(ib),
     });
     let base_list = class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?.cast_into::<PyTuple>()?;
     // One base: look keys up in its own dict. Several: merge them, the
@@ -344,7 +349,7 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         merged
     };
     let clsdict = PyDict::new(py);
-    for (_, key) in keys {
+    for (_, _, key) in keys {
         let Some(value) = own.get_item(key)? else { continue };
         if inherited.get_item(key)?.is_some_and(|base_value| base_value.is(&value)) {
             continue;
