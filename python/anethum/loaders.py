@@ -83,6 +83,10 @@ def get_or_create_tracker_id(class_def):
     under its id, so that loading a pickle of it in this same process gives
     back this very object.
 
+    anethum's pickler no longer calls this (its ids digest the whole pickled
+    content of the class, see ``_track_pickled_class``); it stays for code
+    that used it, as part of this module's contract.
+
     The id is a digest of the class definition (``anethum._class_digest``),
     so the same class pickled in two processes, under any hash seed, gets
     the same id and the same bytes.  Another live class defined exactly
@@ -122,6 +126,49 @@ def lookup_class_or_track(class_tracker_id, class_def):
     with _TRACKER_LOCK:
         known = _CLASS_BY_TRACKER_ID.setdefault(class_tracker_id, class_def)
         _TRACKER_ID_BY_CLASS[known] = class_tracker_id
+    return known
+
+
+def _track_pickled_class(content_id, class_def):
+    """The tracker id under which ``class_def`` is pickled now, and known.
+
+    Called at pickling time with the digest of what the pickle carries of
+    the class (``content_id``). A class already known under that digest,
+    or under a ``-n`` suffixed form of it (a distinct live class pickled
+    alike), keeps its id; another live class with the same content gets
+    the next free suffix, so a load in this process never swaps one live
+    class for another. Ids with one digest always carry the same content.
+    """
+    with _TRACKER_LOCK:
+        known_id = _TRACKER_ID_BY_CLASS.get(class_def)
+        if (known_id is not None and known_id.partition("-")[0] == content_id
+                and _CLASS_BY_TRACKER_ID.get(known_id) is class_def):
+            return known_id
+        tracker_id, n = content_id, 0
+        while True:
+            known = _CLASS_BY_TRACKER_ID.get(tracker_id)
+            if known is None:
+                _CLASS_BY_TRACKER_ID[tracker_id] = class_def
+                break
+            if known is class_def:
+                break
+            n += 1
+            tracker_id = "%s-%d" % (content_id, n)
+        _TRACKER_ID_BY_CLASS[class_def] = tracker_id
+    return tracker_id
+
+
+# Skeletons made by a load whose ``class_setstate`` hasn't run yet. Only
+# they are filled: a class that was already known under its tracker id (the
+# original in the pickling process, or one another pickle made) is left as
+# it is, so a load never changes a class someone else's pickle created.
+_UNFILLED = weakref.WeakSet()
+
+
+def _track_skeleton(class_tracker_id, skeleton):
+    known = lookup_class_or_track(class_tracker_id, skeleton)
+    if known is skeleton:
+        _UNFILLED.add(skeleton)
     return known
 
 
@@ -212,7 +259,7 @@ def make_skeleton_class(type_constructor, name, bases, type_kwargs,
     skeleton = types.new_class(
         name, bases, {"metaclass": type_constructor},
         lambda ns: ns.update(namespace))
-    return lookup_class_or_track(class_tracker_id, skeleton)
+    return _track_skeleton(class_tracker_id, skeleton)
 
 
 def make_skeleton_enum(bases, name, qualname, members, module,
@@ -231,7 +278,7 @@ def make_skeleton_enum(bases, name, qualname, members, module,
     enum_class = metacls.__new__(metacls, name, bases, classdict)
     enum_class.__module__ = module
     enum_class.__qualname__ = qualname
-    return lookup_class_or_track(class_tracker_id, enum_class)
+    return _track_skeleton(class_tracker_id, enum_class)
 
 
 def class_setstate(cls, state):
@@ -241,7 +288,14 @@ def class_setstate(cls, state):
     set with ``setattr``, except ``"_abc_impl"``, a list of classes to
     ``cls.register``.  ``slotstate`` is reserved (an empty dict).  Returns
     ``cls``.
+
+    A class that this load did not make (it was already known under its
+    tracker id) is returned unchanged: its pickled state is the same, and
+    it may be live and in use.
     """
+    if _is_tracked(cls) and cls not in _UNFILLED:
+        return cls
+    _UNFILLED.discard(cls)
     class_dict, _slotstate = state
     registry = None
     for attr_name, attr in class_dict.items():
@@ -259,6 +313,13 @@ def class_setstate(cls, state):
         for subclass in registry:
             cls.register(subclass)
     return cls
+
+
+def _is_tracked(cls):
+    try:
+        return cls in _TRACKER_ID_BY_CLASS
+    except TypeError:
+        return False
 
 
 def make_typevar(name, bound, constraints, covariant, contravariant,

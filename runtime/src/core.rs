@@ -40,6 +40,12 @@ pub struct Core {
     pub error_path: crate::path::ErrorPath,
     /// Globals dicts shared by the functions pickled by value.
     pub globals_ref: crate::by_value::GlobalsRef,
+    /// A side pickle whose bytes are digested into a tracker id: classes
+    /// inside it are written with no id of their own.
+    pub digesting: bool,
+    /// Tracker ids computed during this dump, by object address (the
+    /// object is held so the address stays its own).
+    pub tracker_ids: std::collections::HashMap<usize, (Py<PyAny>, Py<PyAny>)>,
 }
 
 // Only touched with the GIL held; free-threaded builds are refused.
@@ -65,6 +71,8 @@ impl Core {
             error_path: Default::default(),
             types: TypeCache::default(),
             globals_ref: Default::default(),
+            digesting: false,
+            tracker_ids: Default::default(),
         })
     }
 
@@ -126,7 +134,9 @@ impl Core {
     pub unsafe fn dump(&mut self, obj: *mut PyObject) -> Res {
         self.error_path.clear();
         self.types.clear();
+        self.tracker_ids.clear();
         let result = self.dump_inner(obj);
+        self.tracker_ids.clear();
         crate::size_hints::note_memo(self.memo.len());
         self.out.framing = false;
         if result.is_err() && self.by_value && crate::error::exception_matches(ffi::PyExc_RecursionError) {

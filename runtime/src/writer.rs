@@ -61,6 +61,14 @@ impl Writer {
         self.write_slow(bytes)
     }
 
+    /// What has been written so far (frames uncommitted).
+    pub unsafe fn as_slice(&self) -> &[u8] {
+        if self.buffer.is_null() {
+            return &[];
+        }
+        std::slice::from_raw_parts(self.data(), self.len as usize)
+    }
+
     #[inline(always)]
     unsafe fn data(&self) -> *mut u8 {
         ffi::PyBytes_AS_STRING(self.buffer) as *mut u8

@@ -6,6 +6,7 @@ use super::class_attr::{class_attr, class_attr_opt};
 use super::function::fresh_str;
 use super::reference::forced_by_value;
 use super::refs::refs;
+use super::tracker_id::tracker_id;
 use super::transient::{save_at, save_dict_of, write_call, write_setstate};
 use super::{raised, save_reduced};
 use crate::core::Core;
@@ -74,7 +75,15 @@ pub(crate) unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject)
 pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let cls = Bound::from_borrowed_ptr(py, obj);
-    let reduce = raised(py, class_reduce(&cls))?;
+    let none = py.None().into_bound(py);
+    let reduce = match raised(py, builtin_type_reduce(&cls))? {
+        Some(reduce) => reduce,
+        None => {
+            let anonymous = raised(py, class_reduce(&cls, &none))?;
+            let id = tracker_id(p, &cls, &anonymous)?;
+            raised(py, with_tracker_id(&anonymous, &id))?
+        }
+    };
     if p.proto < 2 {
         return save_reduced(p, obj, Ok(reduce));
     }
@@ -137,15 +146,39 @@ unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -
     }
 }
 
-fn class_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+/// `builtin_type(name)` for the classes of the `types` module that have no
+/// importable name; None for any other class.
+fn builtin_type_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = cls.py();
     let r = refs(py)?;
-    // Classes of the `types` module that have no importable name.
-    if let Some(name) = r.builtin_type_names.bind(py).get_item(cls.as_ptr() as usize)? {
-        return Ok(PyTuple::new(py, [r.builtin_type.bind(py).clone(), PyTuple::new(py, [name])?.into_any()])?.into_any());
-    }
+    let Some(name) = r.builtin_type_names.bind(py).get_item(cls.as_ptr() as usize)? else { return Ok(None) };
+    Ok(Some(PyTuple::new(py, [r.builtin_type.bind(py).clone(), PyTuple::new(py, [name])?.into_any()])?.into_any()))
+}
+
+/// `class_reduce()`'s tuple with `id` in the place of its tracker id.
+fn with_tracker_id<'py>(reduce: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = reduce.py();
+    let reduce = reduce.cast::<PyTuple>()?;
+    let constructor = reduce.get_item(0)?;
+    let at = if constructor.is(refs(py)?.make_skeleton_enum.bind(py)) { ENUM_TRACKER_ID_ARG } else { CLASS_TRACKER_ID_ARG };
+    let mut args: Vec<Bound<'py, PyAny>> = reduce.get_item(1)?.cast_into::<PyTuple>()?.iter().collect();
+    args[at] = id.clone();
+    let mut parts: Vec<Bound<'py, PyAny>> = reduce.iter().collect();
+    parts[1] = PyTuple::new(py, args)?.into_any();
+    Ok(PyTuple::new(py, parts)?.into_any())
+}
+
+/// Where the tracker id sits in the arguments of `make_skeleton_enum` and
+/// `make_skeleton_class`.
+const ENUM_TRACKER_ID_ARG: usize = 5;
+const CLASS_TRACKER_ID_ARG: usize = 4;
+
+/// The reduction of a class made in Python, with `tracker_id` in it.
+fn class_reduce<'py>(cls: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    let r = refs(py)?;
     let cls_type = cls.cast::<PyType>()?;
-    let tracker_id = tracker_id(cls)?;
+    let tracker_id = tracker_id.clone();
     let none = py.None().into_bound(py);
     let (constructor, newargs, state) = if cls_type.is_subclass(r.enum_type.bind(py))? {
         let members = enum_members(cls)?;
@@ -222,21 +255,6 @@ fn discard<'py, K: IntoPyObject<'py>>(dict: &Bound<'py, PyDict>, key: K) -> PyRe
     }
     Ok(())
 }
-
-/// `anethum.loaders.get_or_create_tracker_id(cls)`, remembered here too so
-/// a class pickled again costs no Python call. A weak reference guards
-/// against a recycled address.
-pub fn tracker_id<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(id) = TRACKER_IDS.get(cls) {
-        return Ok(id);
-    }
-    let py = cls.py();
-    let id = refs(py)?.get_or_create_tracker_id.bind(py).call1((cls,))?;
-    TRACKER_IDS.insert(cls, &id);
-    Ok(id)
-}
-
-static TRACKER_IDS: super::weak_cache::WeakCache = super::weak_cache::WeakCache::new();
 
 /// `{name: member's value}` for every member name in definition order,
 /// aliases included (`b = 1` after `a = 1`, a Flag's named `RW = 6`): the
@@ -357,6 +375,10 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         clsdict.set_item(fresh_str(key)?, value)?;
     }
     discard(&clsdict, pyo3::intern!(py, "__weakref__"))?;
+    // copyreg's cache, set in the class by the first instance pickled: a
+    // class must pickle alike before and after (its tracker id is a digest
+    // of this state), and the loading side rebuilds it when needed.
+    discard(&clsdict, pyo3::intern!(py, "__slotnames__"))?;
     if cls.get_type().is_subclass(refs(py)?.abcmeta.bind(py))? {
         for cache in ["_abc_cache", "_abc_negative_cache", "_abc_negative_cache_version", "_abc_impl"] {
             discard(&clsdict, cache)?;

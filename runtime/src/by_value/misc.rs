@@ -145,10 +145,20 @@ pub unsafe fn typevar_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<b
 }
 
 pub unsafe fn save_typevar(p: &mut Core, obj: *mut PyObject) -> Res {
-    save_with(p, obj, |var| {
+    let py = Python::assume_attached();
+    let var = Bound::from_borrowed_ptr(py, obj);
+    let none = py.None().into_bound(py);
+    let anonymous = raised(py, typevar_reduce(&var, &none))?;
+    let id = super::tracker_id::tracker_id(p, &var, &anonymous)?;
+    save_reduced(p, obj, typevar_reduce(&var, &id))
+}
+
+/// `make_typevar(...)` or `make_paramspec(...)` with `tracker_id` last.
+fn typevar_reduce<'py>(var: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    {
         let py = var.py();
         let r = refs(py)?;
-        let tracker_id = super::class::tracker_id(var)?;
+        let tracker_id = tracker_id.clone();
         let is_paramspec = match &r.paramspec_type {
             Some(paramspec) => var.is_instance(paramspec.bind(py))?,
             None => false,
@@ -166,7 +176,7 @@ pub unsafe fn save_typevar(p: &mut Core, obj: *mut PyObject) -> Res {
             tracker_id,
         ];
         reduce(r.make_typevar.bind(py).clone(), PyTuple::new(py, args)?)
-    })
+    }
 }
 
 /// A readable text file: its whole content in an `io.StringIO` at the same

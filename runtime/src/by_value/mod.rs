@@ -11,6 +11,7 @@ mod function;
 mod misc;
 mod reference;
 mod refs;
+mod tracker_id;
 mod transient;
 mod weak_cache;
 
