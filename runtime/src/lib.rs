@@ -10,6 +10,7 @@ mod memo;
 mod opcodes;
 mod owned;
 mod path;
+mod process;
 mod save;
 mod size_hints;
 mod stack;
@@ -25,6 +26,7 @@ use pyo3::prelude::*;
 // process-wide and assume the GIL; free-threaded builds must re-enable it.
 #[pymodule(gil_used = true)]
 fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    refuse_subinterpreters()?;
     state::init(m.py())?;
     m.add("HIGHEST_PROTOCOL", generated::facts::HIGHEST_PROTOCOL)?;
     m.add("DEFAULT_PROTOCOL", generated::facts::DEFAULT_PROTOCOL)?;
@@ -37,3 +39,17 @@ fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// The module's caches and type pointers are process-wide and hold objects
+/// of the main interpreter, which another interpreter must never touch.
+fn refuse_subinterpreters() -> PyResult<()> {
+    let main = unsafe { pyo3::ffi::PyInterpreterState_Main() };
+    if unsafe { pyo3::ffi::PyInterpreterState_Get() } == main {
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyImportError::new_err(
+        "anethum._anethum cannot be imported in a sub-interpreter: its caches and type pointers are \
+         process-wide and belong to the main interpreter; import and use anethum in the main \
+         interpreter only",
+    ))
+}

@@ -9,28 +9,27 @@
 //! leaves no hint at all.
 //! Only sizes change: the bytes written are the same.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
-static OUTPUT_LEN: AtomicUsize = AtomicUsize::new(0);
-static MEMO_LEN: AtomicUsize = AtomicUsize::new(0);
+use crate::process::PROCESS;
 
 const MAX_OUTPUT: usize = 96 << 10;
 const MAX_MEMO: usize = 1 << 15;
 
 /// Bytes the last `dumps` returned (capped).
 pub fn output() -> usize {
-    OUTPUT_LEN.load(Relaxed)
+    PROCESS.output_len.load(Relaxed)
 }
 
 /// Memo entries the last dump made (capped).
 pub fn memo() -> usize {
-    MEMO_LEN.load(Relaxed)
+    PROCESS.memo_len.load(Relaxed)
 }
 
 pub fn note_output(len: usize) {
-    OUTPUT_LEN.store(if len <= MAX_OUTPUT { len } else { 0 }, Relaxed);
+    PROCESS.output_len.store(if len <= MAX_OUTPUT { len } else { 0 }, Relaxed);
 }
 
 pub fn note_memo(len: usize) {
-    MEMO_LEN.store(len.min(MAX_MEMO), Relaxed);
+    PROCESS.memo_len.store(len.min(MAX_MEMO), Relaxed);
 }

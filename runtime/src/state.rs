@@ -5,7 +5,6 @@
 use crate::owned::Owned;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use std::sync::OnceLock;
 
 fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeObject {
     // Held for the life of the process, like the rest of the module state.
@@ -18,20 +17,20 @@ fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeO
 /// Fills `ffi::types::slots`: types defined in Python or not exported by
 /// the C API. A type missing from this Python stays null, which no object has.
 fn load_python_types(py: Python<'_>) {
-    use crate::ffi::types::slots;
+    let slots = &crate::process::PROCESS.types;
     use std::sync::atomic::Ordering::Relaxed;
     let table: [(&std::sync::atomic::AtomicPtr<ffi::PyTypeObject>, &std::ffi::CStr); 11] = [
-        (&slots::abstractclassmethod_type, c"__import__('abc').abstractclassmethod"),
-        (&slots::abstractstaticmethod_type, c"__import__('abc').abstractstaticmethod"),
-        (&slots::abstractproperty_type, c"__import__('abc').abstractproperty"),
-        (&slots::odict_keys_type, c"type(__import__('collections').OrderedDict().keys())"),
-        (&slots::odict_values_type, c"type(__import__('collections').OrderedDict().values())"),
-        (&slots::odict_items_type, c"type(__import__('collections').OrderedDict().items())"),
-        (&slots::typevar_type, c"__import__('typing').TypeVar"),
-        (&slots::paramspec_type, c"getattr(__import__('typing'), 'ParamSpec', None)"),
-        (&slots::text_file_type, c"__import__('io').TextIOWrapper"),
-        (&slots::dataclass_field_base_type, c"__import__('dataclasses')._FIELD_BASE"),
-        (&slots::weakset_type, c"__import__('weakref').WeakSet"),
+        (&slots.abstractclassmethod_type, c"__import__('abc').abstractclassmethod"),
+        (&slots.abstractstaticmethod_type, c"__import__('abc').abstractstaticmethod"),
+        (&slots.abstractproperty_type, c"__import__('abc').abstractproperty"),
+        (&slots.odict_keys_type, c"type(__import__('collections').OrderedDict().keys())"),
+        (&slots.odict_values_type, c"type(__import__('collections').OrderedDict().values())"),
+        (&slots.odict_items_type, c"type(__import__('collections').OrderedDict().items())"),
+        (&slots.typevar_type, c"__import__('typing').TypeVar"),
+        (&slots.paramspec_type, c"getattr(__import__('typing'), 'ParamSpec', None)"),
+        (&slots.text_file_type, c"__import__('io').TextIOWrapper"),
+        (&slots.dataclass_field_base_type, c"__import__('dataclasses')._FIELD_BASE"),
+        (&slots.weakset_type, c"__import__('weakref').WeakSet"),
     ];
     for (slot, expression) in table {
         slot.store(python_type(py, expression), Relaxed);
@@ -84,11 +83,9 @@ pub struct ModuleState {
 unsafe impl Send for ModuleState {}
 unsafe impl Sync for ModuleState {}
 
-static STATE: OnceLock<ModuleState> = OnceLock::new();
-
 #[inline(always)]
 pub fn state() -> &'static ModuleState {
-    STATE.get().expect("anethum._anethum is not initialised")
+    crate::process::PROCESS.module.get().expect("anethum._anethum is not initialised")
 }
 
 fn owned(obj: Bound<'_, PyAny>) -> Owned {
@@ -111,7 +108,7 @@ fn exact_dict(py: Python<'_>, module: &str, name: &str) -> PyResult<Owned> {
 }
 
 pub fn init(py: Python<'_>) -> PyResult<()> {
-    if STATE.get().is_some() {
+    if crate::process::PROCESS.module.get().is_some() {
         return Ok(());
     }
     let pickle = py.import("pickle")?;
@@ -150,6 +147,6 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         str_spec: interned(py, "__spec__"),
         str_initializing: interned(py, "_initializing"),
     };
-    let _ = STATE.set(state);
+    let _ = crate::process::PROCESS.module.set(state);
     Ok(())
 }

@@ -6,19 +6,16 @@
 use crate::generated::facts::{behaviour, bytecode as op};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use super::weak_cache::WeakCache;
-
-static CACHE: WeakCache = WeakCache::new();
 
 /// The global names used by `code`, first use first, without repeats.
 pub fn code_globals<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
-    if let Some(names) = CACHE.get(code) {
+    if let Some(names) = crate::process::PROCESS.code_globals.get(code) {
         return Ok(names.cast_into::<PyTuple>()?);
     }
     let mut names: Vec<Bound<'py, PyAny>> = Vec::new();
     collect(code, &mut names)?;
     let names = PyTuple::new(code.py(), names)?;
-    CACHE.insert(code, names.as_any());
+    crate::process::PROCESS.code_globals.insert(code, names.as_any());
     Ok(names)
 }
 

@@ -48,8 +48,8 @@ unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyR
     if !refs(py)?.builtin_type_ids.contains(&(cls as usize)) {
         return Ok(false);
     }
-    let mut decisions = TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(&decision) = decisions.get(&(cls as usize)) {
+    let decisions = &crate::process::PROCESS.types_module_decisions;
+    if let Some(decision) = decisions.get_with(cls as usize, |&decision| decision) {
         return Ok(decision);
     }
     let class = Bound::from_borrowed_ptr(py, cls);
@@ -58,9 +58,6 @@ unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyR
     decisions.insert(cls as usize, decision);
     Ok(decision)
 }
-
-static TYPES_MODULE_DECISIONS: std::sync::Mutex<std::collections::BTreeMap<usize, bool>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 /// Whether `cls` was made by `type.__new__` (a class statement, `type()`,
 /// a metaclass): such classes share `type`'s instance deallocator.
@@ -321,21 +318,19 @@ fn own_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
     }
     let is_static = is_type && unsafe { pyo3::ffi::PyType_HasFeature(tp, pyo3::ffi::Py_TPFLAGS_HEAPTYPE) } == 0;
+    let copies = &crate::process::PROCESS.static_type_dicts;
     if is_static {
-        if let Some(copy) = STATIC_TYPE_DICTS.lock().unwrap_or_else(|e| e.into_inner()).get(&(tp as usize)) {
-            return Ok(copy.bind(py).clone());
+        if let Some(copy) = copies.get_with(tp as usize, |copy| copy.clone_ref(py)) {
+            return Ok(copy.into_bound(py));
         }
     }
     let copy = PyDict::new(py);
     copy.update(&class_attr(cls, pyo3::intern!(cls.py(), "__dict__"))?.cast_into::<pyo3::types::PyMapping>()?)?;
     if is_static {
-        STATIC_TYPE_DICTS.lock().unwrap_or_else(|e| e.into_inner()).insert(tp as usize, copy.clone().unbind());
+        copies.insert(tp as usize, copy.clone().unbind());
     }
     Ok(copy)
 }
-
-static STATIC_TYPE_DICTS: std::sync::Mutex<std::collections::BTreeMap<usize, Py<PyDict>>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();

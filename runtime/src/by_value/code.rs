@@ -2,7 +2,6 @@
 //! fields, from the facts (`CODE_CONSTRUCTOR_FIELDS`).
 
 use super::function::fresh_str;
-use super::weak_cache::WeakCache;
 use super::refs::refs;
 use super::transient::write_call_with;
 use super::{raised, save_reduced};
@@ -11,7 +10,6 @@ use crate::error::Res;
 use crate::ffi::PyObject;
 use crate::generated::facts::CODE_CONSTRUCTOR_FIELDS;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyString, PyTuple};
 
 /// The attribute holding a constructor field.
@@ -24,24 +22,21 @@ fn attribute_of(field: &str) -> String {
 }
 
 /// The attribute names as interned strings, in constructor order.
-static ATTRIBUTES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
-
-fn attributes(py: Python<'_>) -> &Vec<Py<PyString>> {
-    ATTRIBUTES.get_or_init(py, || {
+fn attributes(py: Python<'_>) -> &'static Vec<Py<PyString>> {
+    crate::process::PROCESS.code_attributes.get_or_init(py, || {
         CODE_CONSTRUCTOR_FIELDS.iter().map(|f| PyString::intern(py, &attribute_of(f)).unbind()).collect()
     })
 }
 
-/// The reduce tuple per code object: code objects are immutable, and a
-/// function shipped again and again needs its fields read only once.
-static REDUCED: WeakCache = WeakCache::new();
-
+/// The reduce tuple per code object is cached (`PROCESS.code_reductions`):
+/// code objects are immutable, and a function shipped again and again
+/// needs its fields read only once.
 pub unsafe fn save_code(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let code = Bound::from_borrowed_ptr(py, obj);
-    let reduce = match REDUCED.get(&code) {
+    let reduce = match crate::process::PROCESS.code_reductions.get(&code) {
         Some(reduce) => Ok(reduce),
-        None => code_reduce(&code).inspect(|reduce| REDUCED.insert(&code, reduce)),
+        None => code_reduce(&code).inspect(|reduce| crate::process::PROCESS.code_reductions.insert(&code, reduce)),
     };
     let reduce = raised(py, reduce)?;
     // `(CodeType, args)`: written directly, the tuples not memoized.

@@ -10,10 +10,10 @@ mod code;
 mod function;
 mod misc;
 mod reference;
-mod refs;
+pub(crate) mod refs;
 mod tracker_id;
 mod transient;
-mod weak_cache;
+pub(crate) mod weak_cache;
 
 pub use class::{class_needs_by_value, save_class_by_value};
 pub use code::save_code;

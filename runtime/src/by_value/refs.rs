@@ -2,7 +2,6 @@
 //! (not at import: `anethum.loaders` imports would be circular then).
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PySet};
 
 pub struct Refs {
@@ -42,10 +41,8 @@ pub struct Refs {
     pub python_class_dealloc: unsafe extern "C" fn(*mut pyo3::ffi::PyObject),
 }
 
-static REFS: PyOnceLock<Refs> = PyOnceLock::new();
-
 pub fn refs(py: Python<'_>) -> PyResult<&'static Refs> {
-    REFS.get_or_try_init(py, || load(py))
+    crate::process::PROCESS.refs.get_or_try_init(py, || load(py))
 }
 
 fn load(py: Python<'_>) -> PyResult<Refs> {

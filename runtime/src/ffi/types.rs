@@ -68,19 +68,21 @@ pub fn is_subtype(tp: *mut PyTypeObject, base: *mut PyTypeObject) -> bool {
 
 macro_rules! python_level_types {
     ($($name:ident;)*) => {
-        /// Slots for the types below, filled once by `state::init`; a plain
-        /// load on the hot path (they are compared for most objects).
-        pub mod slots {
-            use std::sync::atomic::AtomicPtr;
-            $(
-                #[allow(non_upper_case_globals)]
-                pub static $name: AtomicPtr<pyo3::ffi::PyTypeObject> = AtomicPtr::new(std::ptr::null_mut());
-            )*
+        /// Slots for the types below (`PROCESS.types`), filled once by
+        /// `state::init`; a plain load on the hot path (they are compared
+        /// for most objects).
+        pub struct TypeSlots {
+            $(pub $name: std::sync::atomic::AtomicPtr<pyo3::ffi::PyTypeObject>,)*
+        }
+        impl TypeSlots {
+            pub const fn new() -> TypeSlots {
+                TypeSlots { $($name: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),)* }
+            }
         }
         $(
             #[inline(always)]
             pub fn $name() -> *mut PyTypeObject {
-                slots::$name.load(std::sync::atomic::Ordering::Relaxed)
+                crate::process::PROCESS.types.$name.load(std::sync::atomic::Ordering::Relaxed)
             }
         )*
     };

@@ -3,8 +3,6 @@
 //! import and attribute walk `save_global` does for arbitrary objects.
 
 use crate::owned::Owned;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// `__module__` and `__qualname__` of a known top-level global: the very
 /// objects `save_global` would have found, so the memo sees the same.
@@ -17,11 +15,9 @@ pub struct KnownGlobal {
 unsafe impl Send for KnownGlobal {}
 unsafe impl Sync for KnownGlobal {}
 
-static KNOWN: OnceLock<HashMap<usize, KnownGlobal>> = OnceLock::new();
-
 #[inline]
 pub fn lookup(obj: *mut pyo3::ffi::PyObject) -> Option<&'static KnownGlobal> {
-    KNOWN.get()?.get(&(obj as usize))
+    crate::process::PROCESS.known_globals.get()?.get(&(obj as usize))
 }
 
 /// Registers top-level functions of importable modules; call once.
@@ -32,5 +28,5 @@ pub fn register(objects: Vec<(Owned, Owned, Owned)>) {
             (obj.as_ptr() as usize, KnownGlobal { module_name, qualname, _keep_alive: obj })
         })
         .collect();
-    let _ = KNOWN.set(map);
+    let _ = crate::process::PROCESS.known_globals.set(map);
 }
