@@ -43,6 +43,13 @@ pub struct Core {
     /// A side pickle whose bytes are digested into a tracker id: classes
     /// inside it are written with no id of their own.
     pub digesting: bool,
+    /// Set in a side pickle when it wrote something the main pickle would
+    /// write otherwise (a class with no id, a protocol-dependent reduction),
+    /// so its bytes can't stand in for the main pickle's.
+    pub differs_from_main: bool,
+    /// Set in a side pickle when a reduction may depend on the protocol
+    /// (a `__reduce_ex__` other than a plain instance's, a bytearray).
+    pub protocol_dependent: bool,
     /// Tracker ids computed during this dump, by object address (the
     /// object is held so the address stays its own).
     pub tracker_ids: std::collections::HashMap<usize, (Py<PyAny>, Py<PyAny>)>,
@@ -53,6 +60,15 @@ unsafe impl Send for Core {}
 
 impl Core {
     pub unsafe fn new() -> Result<Core, Failed> {
+        Core::with(Memo::default(), Writer::new()?)
+    }
+
+    /// A core for a side pickle: small buffers, no size hints read or left.
+    pub unsafe fn side() -> Result<Core, Failed> {
+        Core::with(Memo::small(), Writer::small()?)
+    }
+
+    unsafe fn with(memo: Memo, out: Writer) -> Result<Core, Failed> {
         Ok(Core {
             proto: 0,
             bin: 0,
@@ -60,8 +76,8 @@ impl Core {
             fast: 0,
             fast_nesting: 0,
             fast_memo: None,
-            memo: Memo::default(),
-            out: Writer::new()?,
+            memo,
+            out,
             pers_func: None,
             pers_func_self: std::ptr::null_mut(),
             dispatch_table: None,
@@ -72,6 +88,8 @@ impl Core {
             types: TypeCache::default(),
             globals_ref: Default::default(),
             digesting: false,
+            differs_from_main: false,
+            protocol_dependent: false,
             tracker_ids: Default::default(),
         })
     }

@@ -20,6 +20,13 @@ pub struct Memo {
     used: usize,
 }
 
+impl Memo {
+    /// The smallest memo, for a side pickle (no size hint).
+    pub fn small() -> Memo {
+        Memo { table: vec![EMPTY; MIN_SIZE], used: 0 }
+    }
+}
+
 impl Default for Memo {
     /// Sized for as many entries as the last dump made, so that a dump of
     /// the same kind never resizes (see `size_hints`).

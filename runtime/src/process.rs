@@ -17,7 +17,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 use pyo3::Py;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Mutex, OnceLock};
 
 pub struct Process {
@@ -35,6 +35,8 @@ pub struct Process {
     pub code_reductions: WeakCache,
     /// Global names per code object.
     pub code_globals: WeakCache,
+    /// `(content digest, tracker id)` per class or TypeVar last pickled.
+    pub tracked_ids: WeakCache,
     /// Whether a class of the `types` module goes by value.
     pub types_module_decisions: GilMap<bool>,
     /// Copies of static types' dicts (3.12+ keep none in `tp_dict`).
@@ -42,6 +44,9 @@ pub struct Process {
     /// The size of the last dump's output and memo (`size_hints`).
     pub output_len: AtomicUsize,
     pub memo_len: AtomicUsize,
+    /// Whether class states are taken over from their side pickles
+    /// (`by_value::splice`); off only in tests, which compare the two.
+    pub reuse_side_pickles: AtomicBool,
 }
 
 pub static PROCESS: Process = Process {
@@ -52,10 +57,12 @@ pub static PROCESS: Process = Process {
     code_attributes: PyOnceLock::new(),
     code_reductions: WeakCache::new(),
     code_globals: WeakCache::new(),
+    tracked_ids: WeakCache::new(),
     types_module_decisions: GilMap::new(),
     static_type_dicts: GilMap::new(),
     output_len: AtomicUsize::new(0),
     memo_len: AtomicUsize::new(0),
+    reuse_side_pickles: AtomicBool::new(true),
 };
 
 /// A map keyed by object address whose lock is held only to copy a value

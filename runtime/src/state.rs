@@ -77,6 +77,8 @@ pub struct ModuleState {
     pub str_slotnames: Owned,
     pub str_spec: Owned,
     pub str_initializing: Owned,
+    /// `object.__reduce_ex__` (the descriptor).
+    pub object_reduce_ex: Owned,
 }
 
 // The objects are only touched with the GIL held.
@@ -146,6 +148,7 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         str_slotnames: interned(py, "__slotnames__"),
         str_spec: interned(py, "__spec__"),
         str_initializing: interned(py, "_initializing"),
+        object_reduce_ex: owned(py.get_type::<pyo3::PyAny>().getattr("__dict__")?.get_item("__reduce_ex__")?),
     };
     let _ = crate::process::PROCESS.module.set(state);
     Ok(())

@@ -24,6 +24,15 @@ impl Writer {
         // The last `dumps`'s size, plus room for a few more bytes this time.
         let hint = crate::size_hints::output();
         let capacity = if hint == 0 { WRITE_BUF_SIZE } else { WRITE_BUF_SIZE.max((hint + hint / 8) as isize) };
+        Writer::with_capacity(capacity)
+    }
+
+    /// A writer starting at `WRITE_BUF_SIZE` whatever the last dump was.
+    pub unsafe fn small() -> Result<Writer, Failed> {
+        Writer::with_capacity(WRITE_BUF_SIZE)
+    }
+
+    unsafe fn with_capacity(capacity: isize) -> Result<Writer, Failed> {
         let buffer = check(ffi::PyBytes_FromStringAndSize(ptr::null(), capacity))?;
         Ok(Writer { buffer, len: 0, capacity, frame_start: -1, framing: false, file_write: None })
     }

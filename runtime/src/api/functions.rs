@@ -55,6 +55,13 @@ pub fn dump<'py>(
     }
 }
 
+/// For tests: turn off (or on) the reuse of side pickles' bytes for class
+/// states, whose output must be the same either way. Returns the old value.
+#[pyfunction]
+pub fn _set_side_pickle_reuse(enabled: bool) -> bool {
+    crate::process::PROCESS.reuse_side_pickles.swap(enabled, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A core for one `dumps`/`dump` call, with the protocol set as
 /// `_pickle`'s module functions set it.
 unsafe fn new_core(

@@ -72,15 +72,25 @@ pub(crate) unsafe fn made_by_class_statement(py: Python<'_>, cls: *mut PyObject)
 pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let cls = Bound::from_borrowed_ptr(py, obj);
+    if let Some(reduce) = raised(py, builtin_type_reduce(&cls))? {
+        return save_reduced(p, obj, Ok(reduce));
+    }
     let none = py.None().into_bound(py);
-    let reduce = match raised(py, builtin_type_reduce(&cls))? {
-        Some(reduce) => reduce,
-        None => {
-            let anonymous = raised(py, class_reduce(&cls, &none))?;
-            let id = tracker_id(p, &cls, &anonymous)?;
-            raised(py, with_tracker_id(&anonymous, &id))?
-        }
+    let anonymous = raised(py, class_reduce(&cls, &none))?;
+    let parts = raised(py, ClassReduce::unpack(&anonymous))?;
+    let Some((setter, clsdict, slots)) = &parts.state else { return save_reduced(p, obj, Ok(anonymous)) };
+    let items: Vec<_> = clsdict.iter().collect();
+    let write_state = |p: &mut Core| -> Res {
+        save_dict_of(p, items.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr())))
+            .map_err(|_| p.error_path.record(Step::Index(0)))?;
+        save_at(p, slots.as_ptr(), || Step::Index(1))?;
+        p.out.write_byte(TUPLE2)
     };
+    let (id, side) = tracker_id(p, &cls, |side| {
+        save_at(side, parts.constructor.as_ptr(), || Step::Reduce(0))?;
+        save_at(side, parts.args.as_ptr(), || Step::Reduce(1))
+    }, Some(&write_state))?;
+    let reduce = raised(py, with_tracker_id(&anonymous, &id))?;
     if p.proto < 2 {
         return save_reduced(p, obj, Ok(reduce));
     }
@@ -90,13 +100,13 @@ pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     if !write_call(p, obj, parts.constructor.as_ptr(), &args)? {
         return Ok(());
     }
-    let Some((setter, clsdict, slots)) = parts.state else { return Ok(()) };
     write_setstate(p, obj, setter.as_ptr(), |p| {
-        let items: Vec<_> = clsdict.iter().collect();
-        save_dict_of(p, items.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr())))
-            .map_err(|_| p.error_path.record(Step::Index(0)))?;
-        save_at(p, slots.as_ptr(), || Step::Index(1))?;
-        p.out.write_byte(TUPLE2)
+        if let Some(side) = side {
+            if side.splice_into(p)? {
+                return Ok(());
+            }
+        }
+        write_state(p)
     })
 }
 

@@ -25,6 +25,18 @@ use std::collections::HashMap;
 pub struct GlobalsRef(HashMap<usize, (Py<PyAny>, Py<PyDict>)>);
 
 impl GlobalsRef {
+    pub fn clone_ref(&self, py: Python<'_>) -> GlobalsRef {
+        GlobalsRef(self.0.iter().map(|(&k, (g, b))| (k, (g.clone_ref(py), b.clone_ref(py)))).collect())
+    }
+
+    /// Takes the entries of `other` this one lacks.
+    pub fn adopt(&mut self, other: &GlobalsRef) {
+        let py = unsafe { Python::assume_attached() };
+        for (&key, (globals, base)) in &other.0 {
+            self.0.entry(key).or_insert_with(|| (globals.clone_ref(py), base.clone_ref(py)));
+        }
+    }
+
     /// For the Pickler's `__traverse__`: the dicts it holds.
     pub fn visit(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         for (globals, base) in self.0.values() {

@@ -149,7 +149,8 @@ pub unsafe fn save_typevar(p: &mut Core, obj: *mut PyObject) -> Res {
     let var = Bound::from_borrowed_ptr(py, obj);
     let none = py.None().into_bound(py);
     let anonymous = raised(py, typevar_reduce(&var, &none))?;
-    let id = super::tracker_id::tracker_id(p, &var, &anonymous)?;
+    let write = |side: &mut Core| crate::generated::dispatch::save(side, anonymous.as_ptr(), false);
+    let (id, _) = super::tracker_id::tracker_id(p, &var, write, None)?;
     save_reduced(p, obj, typevar_reduce(&var, &id))
 }
 

@@ -11,6 +11,7 @@ mod function;
 mod misc;
 mod reference;
 pub(crate) mod refs;
+mod splice;
 mod tracker_id;
 mod transient;
 pub(crate) mod weak_cache;
@@ -78,6 +79,28 @@ pub(crate) unsafe fn save_by_value_instead(p: &mut Core, obj: *mut pyo3::ffi::Py
         save_function_by_value(p, obj)
     } else {
         save_class_by_value(p, obj)
+    }
+}
+
+/// Hooks for side pickles (`tracker_id`, `splice`): the core calls them
+/// where its output may depend on the protocol.
+#[inline(always)]
+pub(crate) unsafe fn note_reduce_ex(p: &mut Core, tp: *mut pyo3::ffi::PyTypeObject) {
+    // `object.__reduce_ex__` reduces alike at protocols 2 and up; any
+    // other may look at the protocol.
+    if p.digesting && !p.protocol_dependent {
+        let st = crate::state::state();
+        let found = crate::ffi::compat::_PyType_Lookup(tp, st.str_reduce_ex.as_ptr());
+        if found != st.object_reduce_ex.as_ptr() {
+            p.protocol_dependent = true;
+        }
+    }
+}
+
+#[inline(always)]
+pub(crate) fn note_protocol_dependent(p: &mut Core) {
+    if p.digesting {
+        p.protocol_dependent = true;
     }
 }
 

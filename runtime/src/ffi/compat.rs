@@ -15,6 +15,8 @@ unsafe extern "C" {
         hash: *mut Py_hash_t,
     ) -> c_int;
     pub fn PyPickleBuffer_GetBuffer(obj: *mut PyObject) -> *const Py_buffer;
+    /// Borrowed; no exception set when missing.
+    pub fn _PyType_Lookup(tp: *mut PyTypeObject, name: *mut PyObject) -> *mut PyObject;
     pub static mut PyPickleBuffer_Type: PyTypeObject;
     pub static mut PyMethod_Type: PyTypeObject;
     // Only needed where `persistent_id` is an attribute (up to 3.12).

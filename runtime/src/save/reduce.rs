@@ -79,6 +79,7 @@ pub unsafe fn reduce_via_tables(p: &mut Core, obj: *mut PyObject, tp: *mut PyTyp
         if plain.is_none() {
             plain_instance::learn(p, obj, tp, value.as_ptr());
         }
+        crate::by_value::note_reduce_ex(p, tp);
         return Ok(Reduction::Value(value));
     }
     if let Some(reduce) = lookup_attr(obj, st.str_reduce.as_ptr())? {

@@ -70,6 +70,7 @@ pub unsafe fn save_bytearray(p: &mut Core, obj: *mut PyObject) -> Res {
     if p.proto >= 5 {
         return save_bytearray_data(p, obj, as_slice(ffi::PyByteArray_AS_STRING(obj), size));
     }
+    crate::by_value::note_protocol_dependent(p);
     let bytearray_type: *mut PyObject = addr_of_mut!(ffi::PyByteArray_Type).cast();
     if size == 0 {
         return save_as_reduce(p, obj, bytearray_type, &[]);
