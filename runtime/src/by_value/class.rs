@@ -47,14 +47,16 @@ unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyR
     if !refs(py)?.builtin_type_ids.contains(&(cls as usize)) {
         return Ok(false);
     }
-    let mut decisions = TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(&decision) = decisions.get(&(cls as usize)) {
+    let decided = TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).get(&(cls as usize)).copied();
+    if let Some(decision) = decided {
         return Ok(decision);
     }
+    // Not under the lock: the lookup runs Python code (module
+    // `__getattr__`), which may switch threads or pickle again.
     let class = Bound::from_borrowed_ptr(py, cls);
     let qualname = class.getattr(pyo3::intern!(py, "__qualname__"))?;
     let decision = super::reference::importable_module(&class, &qualname)?.is_none();
-    decisions.insert(cls as usize, decision);
+    TYPES_MODULE_DECISIONS.lock().unwrap_or_else(|e| e.into_inner()).insert(cls as usize, decision);
     Ok(decision)
 }
 
