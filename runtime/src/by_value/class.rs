@@ -52,6 +52,8 @@ unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyR
     if let Some(decision) = decisions.get_with(cls as usize, |&decision| decision) {
         return Ok(decision);
     }
+    // Not under the lock: the lookup runs Python code (module
+    // `__getattr__`), which may switch threads or pickle again.
     let class = Bound::from_borrowed_ptr(py, cls);
     let qualname = class.getattr(pyo3::intern!(py, "__qualname__"))?;
     let decision = super::reference::importable_module(&class, &qualname)?.is_none();
@@ -373,6 +375,16 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     };
     let clsdict = PyDict::new(py);
     for (_, _, key) in keys {
+        if !key.is_instance_of::<PyString>() {
+            // `class_setstate` sets attributes by name: refuse it now
+            // rather than write a pickle that can't load.
+            let message = unsafe {
+                format!("can't pickle {} by value: its __dict__ has a key that is not a str: {}",
+                    crate::error::repr(cls.as_ptr()), crate::error::repr(key.as_ptr()))
+            };
+            unsafe { crate::error::pickling_error(&message) };
+            return Err(PyErr::fetch(py));
+        }
         let Some(value) = own.get_item(key)? else { continue };
         if inherited.get_item(key)?.is_some_and(|base_value| base_value.is(&value)) {
             continue;

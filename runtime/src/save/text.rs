@@ -108,6 +108,13 @@ pub unsafe fn save_picklebuffer(p: &mut Core, obj: *mut PyObject) -> Res {
         }
     }
     if in_band {
+        // The callback may have released the PickleBuffer (and so freed
+        // what the view pointed to): read the view again.
+        let view = compat::PyPickleBuffer_GetBuffer(obj);
+        if view.is_null() {
+            return Err(Failed);
+        }
+        let view = &*view;
         let data = as_slice(view.buf as *const _, view.len);
         if view.readonly != 0 { save_bytes_data(p, obj, data) } else { save_bytearray_data(p, obj, data) }
     } else {
