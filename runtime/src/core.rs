@@ -52,7 +52,13 @@ pub struct Core {
     pub protocol_dependent: bool,
     /// Tracker ids computed during this dump, by object address (the
     /// object is held so the address stays its own).
-    pub tracker_ids: std::collections::HashMap<usize, (Py<PyAny>, Py<PyAny>)>,
+    pub tracker_ids: std::collections::HashMap<usize, crate::by_value::KnownId>,
+    /// The objects whose side pickles are being written, outermost first.
+    pub digest_stack: Vec<usize>,
+    /// Set in a side pickle that met one of `digest_stack` (a cycle), or
+    /// wrote a class whole for want of an id that stands for it.
+    pub met_digest_under_way: bool,
+    pub wrote_class_whole: bool,
 }
 
 // Only touched with the GIL held; free-threaded builds are refused.
@@ -91,6 +97,9 @@ impl Core {
             differs_from_main: false,
             protocol_dependent: false,
             tracker_ids: Default::default(),
+            digest_stack: Vec::new(),
+            met_digest_under_way: false,
+            wrote_class_whole: false,
         })
     }
 

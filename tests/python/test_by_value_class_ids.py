@@ -167,3 +167,46 @@ def test_typevars_bound_to_different_classes_stay_apart():
                             check=True, capture_output=True).stdout for v in (1, 2)]
     one, two = (pickle.loads(b) for b in blobs)
     assert (one.__bound__.value, two.__bound__.value) == (1, 2)
+
+
+CYCLE_SENDER = textwrap.dedent("""
+    import sys
+    import anethum
+
+    def make(v):
+        class A:
+            pass
+        class B:
+            value = v
+        A.partner, B.partner = B, A
+        leaf = type("Leaf", (), {"value": v})
+        chain = leaf
+        for i in range(50):
+            chain = type("Link%d" % i, (), {"inner": chain})
+        return A, B, chain
+
+    A, B, chain = make(int(sys.argv[1]))
+    first = A if sys.argv[2] == "A" else B
+    sys.stdout.buffer.write(anethum.dumps((first, A, B, chain), 5))
+""")
+
+
+def test_cycles_and_chains_of_classes_from_two_senders_stay_apart():
+    def send_cycle(v, first):
+        return subprocess.run([sys.executable, "-c", CYCLE_SENDER, str(v), first],
+                              env=_env(), check=True, capture_output=True).stdout
+
+    def leaf(chain):
+        while hasattr(chain, "inner"):
+            chain = chain.inner
+        return chain
+
+    for first in ("A", "B"):
+        _, A1, B1, chain1 = pickle.loads(send_cycle(1, first))
+        _, A2, B2, chain2 = pickle.loads(send_cycle(2, first))
+        assert A1.partner is B1 and B1.partner is A1
+        assert (A1.partner.value, A2.partner.value) == (1, 2)
+        assert (leaf(chain1).value, leaf(chain2).value) == (1, 2)
+        assert chain1 is not chain2
+    # Which class comes first doesn't change the ids.
+    assert pickle.loads(send_cycle(3, "A"))[1] is pickle.loads(send_cycle(3, "B"))[1]

@@ -6,7 +6,7 @@ use super::class_attr::{class_attr, class_attr_opt};
 use super::function::fresh_str;
 use super::reference::forced_by_value;
 use super::refs::refs;
-use super::tracker_id::tracker_id;
+use super::tracker_id::{Tracked, tracker_id};
 use super::transient::{save_at, save_dict_of, write_call, write_setstate};
 use super::{raised, save_reduced};
 use crate::core::Core;
@@ -88,10 +88,14 @@ pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
         save_at(p, slots.as_ptr(), || Step::Index(1))?;
         p.out.write_byte(TUPLE2)
     };
-    let (id, side) = tracker_id(p, &cls, |side| {
+    let write_prefix = |side: &mut Core| {
         save_at(side, parts.constructor.as_ptr(), || Step::Reduce(0))?;
         save_at(side, parts.args.as_ptr(), || Step::Reduce(1))
-    }, Some(&write_state))?;
+    };
+    let (id, side) = match tracker_id(p, &cls, write_prefix, Some(&write_state))? {
+        Tracked::Whole(id, side) => (id, side),
+        Tracked::Written => return Ok(()),
+    };
     let reduce = raised(py, with_tracker_id(&anonymous, &id))?;
     if p.proto < 2 {
         return save_reduced(p, obj, Ok(reduce));

@@ -150,7 +150,10 @@ pub unsafe fn save_typevar(p: &mut Core, obj: *mut PyObject) -> Res {
     let none = py.None().into_bound(py);
     let anonymous = raised(py, typevar_reduce(&var, &none))?;
     let write = |side: &mut Core| crate::generated::dispatch::save(side, anonymous.as_ptr(), false);
-    let (id, _) = super::tracker_id::tracker_id(p, &var, write, None)?;
+    let id = match super::tracker_id::tracker_id(p, &var, write, None)? {
+        super::tracker_id::Tracked::Whole(id, _) => id,
+        super::tracker_id::Tracked::Written => return Ok(()),
+    };
     save_reduced(p, obj, typevar_reduce(&var, &id))
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod weak_cache;
 
 pub use class::{class_needs_by_value, save_class_by_value};
 pub use code::save_code;
+pub use tracker_id::KnownId;
 pub use function::{GlobalsRef, function_needs_by_value, save_function_by_value};
 pub use misc::{
     save_cell, save_classmethod, save_dataclass_field_sentinel, save_dict_items, save_dict_keys, save_dict_values,

@@ -6,12 +6,17 @@
 //!
 //! The content is the class's own reduction, pickled by value into a side
 //! pickle (protocol 4, a fresh memo, no Pickler hook): the class itself is
-//! pre-memoized (a reference to it costs one GET), and classes inside are
-//! written whole with no id (so no digest waits on another). It is
-//! recomputed for every dump that meets the class, since a class, or what
-//! its methods close over, may change between dumps. Where it can, the
-//! main pickle reuses the side pickle's bytes for the class state rather
-//! than pickling it twice (`splice`).
+//! pre-memoized (a reference to it costs one GET). A class met inside is
+//! written as its own id, computed first (an id stands for everything its
+//! class reaches), unless it reaches a cycle of classes (a side pickle
+//! that met a class whose digest is under way, or wrote one whole): then
+//! it is written whole, with no id. Which class of a cycle is pickled first
+//! then changes no id, and each class that reaches no cycle is side
+//! pickled once per dump, however deep classes nest. The id is recomputed
+//! for every dump that meets the class, since a class, or what its methods
+//! close over, may change between dumps. Where it can, the main pickle
+//! reuses the side pickle's bytes for the class state rather than pickling
+//! it twice (`splice`).
 
 use super::splice::SidePickle;
 use crate::core::Core;
@@ -26,32 +31,80 @@ use sha2::{Digest, Sha256};
 pub const DIGEST_PROTOCOL: i32 = 4;
 const DIGEST_HEX_LEN: usize = 32;
 
+/// What to write for an object with a tracker id.
+pub enum Tracked<'py> {
+    /// The object, whole, with this id (`None` in a side pickle, for an
+    /// object whose own digest is under way), and the side pickle whose
+    /// reusable part the main pickle may take over
+    /// (`SidePickle::splice_into`).
+    Whole(Bound<'py, PyAny>, Option<SidePickle>),
+    /// Already written: in a side pickle, the object's id stood for it.
+    Written,
+}
+
 /// The id for `obj` whose reduction, with `None` where the id goes, pickles
-/// as `write_prefix` then `write_reusable` write it; `None` inside a side
-/// pickle. With the id comes the side pickle, whose `write_reusable` part
-/// the main pickle may take over (`SidePickle::splice_into`).
+/// as `write_prefix` then `write_reusable` write it.
 pub unsafe fn tracker_id<'py>(
     p: &mut Core,
     obj: &Bound<'py, PyAny>,
     write_prefix: impl FnOnce(&mut Core) -> Res,
     write_reusable: Option<&dyn Fn(&mut Core) -> Res>,
-) -> Res<(Bound<'py, PyAny>, Option<SidePickle>)> {
+) -> Res<Tracked<'py>> {
     let py = obj.py();
+    let key = obj.as_ptr() as usize;
+    let whole_without_id = |p: &mut Core| {
+        p.wrote_class_whole = true;
+        Ok(Tracked::Whole(py.None().into_bound(py), None))
+    };
     if p.digesting {
         p.differs_from_main = true;
-        return Ok((py.None().into_bound(py), None));
+        if p.digest_stack.contains(&key) {
+            p.met_digest_under_way = true;
+            return whole_without_id(p);
+        }
     }
-    let key = obj.as_ptr() as usize;
-    if let Some((_, id)) = p.tracker_ids.get(&key) {
-        return Ok((id.bind(py).clone(), None));
-    }
-    let (digest, side) = match side_pickle(p, obj.as_ptr(), write_prefix, write_reusable) {
-        Ok(side) => (pyo3::types::PyString::new(py, &hex_digest(side.core.out.as_slice())).into_any(), Some(side)),
-        Err(Failed) => (fallback_id(py)?, None),
+    let (id, cyclic, side) = match p.tracker_ids.get(&key) {
+        Some(known) => (known.id.bind(py).clone(), known.reaches_cycle, None),
+        None => {
+            let (digest, cyclic, side) = match side_pickle(p, obj.as_ptr(), write_prefix, write_reusable) {
+                // On a cycle through a class further out: no id of its own yet.
+                Ok(side) if side.core.met_digest_under_way => return whole_without_id(p),
+                Ok(side) => {
+                    let digest = pyo3::types::PyString::new(py, &hex_digest(side.core.out.as_slice())).into_any();
+                    (digest, side.core.wrote_class_whole, Some(side))
+                }
+                Err(Failed) => (fallback_id(py)?, false, None),
+            };
+            let id = tracked_id(obj, &digest)?;
+            let known = KnownId { _obj: obj.clone().unbind(), id: id.clone().unbind(), reaches_cycle: cyclic };
+            p.tracker_ids.insert(key, known);
+            (id, cyclic, side)
+        }
     };
-    let id = tracked_id(obj, &digest)?;
-    p.tracker_ids.insert(key, (obj.clone().unbind(), id.clone().unbind()));
-    Ok((id, side))
+    if p.digesting {
+        if cyclic {
+            return whole_without_id(p);
+        }
+        write_id_for(p, obj.as_ptr(), &id)?;
+        return Ok(Tracked::Written);
+    }
+    Ok(Tracked::Whole(id, side))
+}
+
+/// A tracker id computed during a dump (the object is held so its address
+/// stays its own), and whether its class reaches a cycle of classes.
+pub struct KnownId {
+    _obj: Py<PyAny>,
+    id: Py<PyAny>,
+    reaches_cycle: bool,
+}
+
+/// In a side pickle, an object that has an id: the id (in a 1-tuple, which
+/// no str the object could hold looks like), memoized as the object.
+unsafe fn write_id_for(p: &mut Core, obj: *mut PyObject, id: &Bound<'_, PyAny>) -> Res {
+    let marker = super::raised(id.py(), pyo3::types::PyTuple::new(id.py(), [id]))?;
+    crate::generated::dispatch::save(p, marker.as_ptr(), false)?;
+    crate::save::memo_put(p, obj)
 }
 
 /// The id under which `obj`, with content `digest`, is known in this
@@ -92,28 +145,45 @@ unsafe fn fallback_id(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
 }
 
 unsafe fn side_pickle(
-    main: &Core,
+    main: &mut Core,
     root: *mut PyObject,
     write_prefix: impl FnOnce(&mut Core) -> Res,
     write_reusable: Option<&dyn Fn(&mut Core) -> Res>,
 ) -> Result<SidePickle, Failed> {
-    let mut side = Core::side()?;
-    side.proto = DIGEST_PROTOCOL;
-    side.bin = 1;
-    side.by_value = true;
-    side.digesting = true;
+    let mut side = SidePickle::new(Core::side()?);
+    // The ids of this dump, and the digests under way, go along and back.
+    side.core.tracker_ids = std::mem::take(&mut main.tracker_ids);
+    side.core.digest_stack = std::mem::take(&mut main.digest_stack);
+    side.core.digest_stack.push(root as usize);
+    let result = fill_side_pickle(main, &mut side, root, write_prefix, write_reusable);
+    side.core.digest_stack.pop();
+    main.tracker_ids = std::mem::take(&mut side.core.tracker_ids);
+    main.digest_stack = std::mem::take(&mut side.core.digest_stack);
+    result.map(|()| side)
+}
+
+unsafe fn fill_side_pickle(
+    main: &Core,
+    side: &mut SidePickle,
+    root: *mut PyObject,
+    write_prefix: impl FnOnce(&mut Core) -> Res,
+    write_reusable: Option<&dyn Fn(&mut Core) -> Res>,
+) -> Res {
+    let core = &mut side.core;
+    core.proto = DIGEST_PROTOCOL;
+    core.bin = 1;
+    core.by_value = true;
+    core.digesting = true;
     // Functions inside share the globals dicts the main pickle already has,
     // as they would there (the bytes are the same either way).
-    side.globals_ref = main.globals_ref.clone_ref(pyo3::Python::assume_attached());
-    side.memo.set(root, 0);
-    side.out.write(&[PROTO, DIGEST_PROTOCOL as u8])?;
-    let mut side = SidePickle::new(side);
-    write_prefix(&mut side.core)?;
+    core.globals_ref = main.globals_ref.clone_ref(pyo3::Python::assume_attached());
+    core.memo.set(root, 0);
+    core.out.write(&[PROTO, DIGEST_PROTOCOL as u8])?;
+    write_prefix(core)?;
     if let Some(write) = write_reusable {
         side.write_reusable(write)?;
     }
-    side.core.out.write_byte(STOP)?;
-    Ok(side)
+    side.core.out.write_byte(STOP)
 }
 
 fn hex_digest(bytes: &[u8]) -> String {

@@ -14,7 +14,7 @@ mod sequences;
 mod text;
 
 
-pub use memo_ops::memoize_built;
+pub use memo_ops::{memo_put, memoize_built};
 pub use reduce::save_reduce;
 
 /// Everything the generated dispatch code refers to.
