@@ -33,6 +33,7 @@ fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::functions::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::dump, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::_set_side_pickle_reuse, m)?)?;
+    m.add_function(wrap_pyfunction!(api::functions::_panic_for_tests, m)?)?;
     m.add_class::<api::pickler::Pickler>()?;
     m.add_class::<api::memo_proxy::PicklerMemoProxy>()?;
     Ok(())

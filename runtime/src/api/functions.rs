@@ -62,6 +62,13 @@ pub fn _set_side_pickle_reuse(enabled: bool) -> bool {
     crate::process::PROCESS.reuse_side_pickles.swap(enabled, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// For tests: panics in Rust, which must reach Python as pyo3's
+/// `PanicException` (the release profile unwinds), never abort.
+#[pyfunction]
+pub fn _panic_for_tests(message: &str) {
+    panic!("{message}");
+}
+
 /// A core for one `dumps`/`dump` call, with the protocol set as
 /// `_pickle`'s module functions set it.
 unsafe fn new_core(
