@@ -10,6 +10,7 @@ mod memo;
 mod opcodes;
 mod owned;
 mod path;
+mod pyalloc;
 mod save;
 mod size_hints;
 mod stack;

@@ -30,7 +30,11 @@ impl WeakCache {
     /// simply not cached.
     pub fn insert(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) {
         let py = key.py();
-        let Ok(weak) = py.import("weakref").and_then(|m| m.getattr("ref")?.call1((key,))) else { return };
+        // No memory for the weak reference: then it is simply not cached.
+        let weak = crate::pyalloc::name!(py, "weakref")
+            .and_then(|name| py.import(name))
+            .and_then(|m| m.getattr(crate::pyalloc::name!(py, "ref")?)?.call1((key,)));
+        let Ok(weak) = weak else { return };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let map = entries.get_or_insert_with(HashMap::new);
         if map.len() >= PURGE_AT {
