@@ -174,7 +174,8 @@ def build_corpus():
     add("classes", "class_nested", Outer)
     instance = Plain()
     instance.extra = [1, 2]
-    add("classes", "instances", [instance, Plain(), Slotted(), MainClass(1)])
+    add("classes", "instances", [instance, Plain(), MainClass(1)])
+    add("classes", "slots_instance", [Slotted(), Slotted()])  # protocol 2 and up, as in pickle
     add("classes", "main_class", MainClass)
 
     T = typing.TypeVar("T")
@@ -350,8 +351,8 @@ EXTRA_WRITERS = {
     "pickler_class_dispatch_table": ["stdlib_objects", "lambda", "enum"],
     "pickler_instance_dispatch_table": ["set", "closure", "dataclass"],
 }
-# Big payloads for the file writers: frames go out as they fill.
-FILE_OBJECTS = ["bytes", "str"]
+# Objects that `pickle` itself only pickles from some protocol on.
+MIN_PROTOCOL = {"slots_instance": 2}
 
 
 # --------------------------------------------------------------------------
@@ -462,7 +463,8 @@ def all_cases(protocols, names=None):
         if names and not any(fnmatch.fnmatch(case, n) for n in names):
             continue
         for proto in protocols:
-            out.append((group, case, "dumps", proto))
+            if proto >= MIN_PROTOCOL.get(case, 0):
+                out.append((group, case, "dumps", proto))
     for writer, cases in EXTRA_WRITERS.items():
         group = "files" if writer.startswith("dump_") else "picklers"
         for case in cases:
@@ -606,10 +608,12 @@ def run_case(case, mode, start, stride, stop, deadline, timeout, env, report, ve
             report.problems.append("%s/%s p%d %s k=%d: crash (exit %s) %s" % (
                 name, writer, proto, mode, trying, code, " | ".join(stderr_summary(text))))
         elif outcome == "died" and last_k is None:
+            report.errors += 1
             report.problems.append("%s/%s p%d %s: child exited %s before injecting: %s" % (
                 name, writer, proto, mode, code, text[-2000:]))
             return None
         elif outcome == "unstable":
+            report.errors += 1
             report.problems.append("%s/%s p%d: two plain dumps differ; skipped" % (name, writer, proto))
             return None
         elif outcome == "deadline":
@@ -639,6 +643,7 @@ def run(quick=False, duration=None, protocols=None, names=None, max_per_mode=Non
     `.problems`, a list of lines)."""
     report = Report()
     report.problems = []
+    report.errors = 0  # cases that could not be run at all
     report.out_of_time = False
     env = dict(os.environ)
     env.setdefault("RUST_BACKTRACE", "1")
@@ -665,12 +670,13 @@ def run(quick=False, duration=None, protocols=None, names=None, max_per_mode=Non
         # injections per mode, k strides over [0, n).
         stride = 1
         if max_per_mode:
-            # A first coarse scan for n.
-            n = run_case(case, "from", 0, 64, None, deadline, timeout, env, report, verbose)
-            n = n if n is not None else 64
-            stride = max(1, n // max_per_mode)
-            run_case(case, "from", 0 if stride == 1 else stride // 2, stride, n + stride,
-                     deadline, timeout, env, report, verbose)
+            # A first coarse scan for n, then k strides over it.
+            coarse = run_case(case, "from", 0, 64, None, deadline, timeout, env, report, verbose)
+            coarse = coarse if coarse is not None else 64
+            stride = max(1, coarse // max_per_mode)
+            n = run_case(case, "from", 0 if stride == 1 else stride // 2, stride, coarse + stride,
+                         deadline, timeout, env, report, verbose)
+            n = n if n is not None else coarse
         else:
             n = run_case(case, "from", 0, 1, None, deadline, timeout, env, report, verbose)
             n = n if n is not None else 0
@@ -701,6 +707,8 @@ def print_summary(report, out):
             setattr(total, field, getattr(total, field) + getattr(stats, field))
     print("%-12s %8d %7d %5d %7d %5d" % ("total", total.tried, total.crashes, total.hangs, total.damaged,
                                          total.wrong), file=out)
+    if report.errors:
+        print("%d case(s) could not be run (see problems)" % report.errors, file=out)
     if report.problems:
         print("\nproblems (%d):" % len(report.problems), file=out)
         for line in report.problems[:200]:
@@ -731,7 +739,7 @@ def main(argv=None):
         return 2
     report = run(quick=args.quick, duration=args.duration, protocols=args.protocols, names=args.cases,
                  max_per_mode=args.max_per_mode, timeout=args.timeout, verbose=args.verbose)
-    return 1 if report.total.bad() else 0
+    return 1 if report.total.bad() or report.errors else 0
 
 
 if __name__ == "__main__":
