@@ -11,6 +11,7 @@ mod opcodes;
 mod owned;
 mod path;
 mod process;
+mod pyalloc;
 mod save;
 mod size_hints;
 mod stack;
@@ -49,7 +50,7 @@ fn refuse_subinterpreters() -> PyResult<()> {
     if unsafe { pyo3::ffi::PyInterpreterState_Get() } == main {
         return Ok(());
     }
-    Err(pyo3::exceptions::PyImportError::new_err(
+    Err(crate::pyalloc::error::<pyo3::exceptions::PyImportError>(
         "anethum._anethum cannot be imported in a sub-interpreter: its caches and type pointers are \
          process-wide and belong to the main interpreter; import and use anethum in the main \
          interpreter only",

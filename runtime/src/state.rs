@@ -94,14 +94,19 @@ fn owned(obj: Bound<'_, PyAny>) -> Owned {
     unsafe { Owned::new(obj.into_ptr()) }
 }
 
-fn interned(py: Python<'_>, text: &str) -> Owned {
-    owned(pyo3::types::PyString::intern(py, text).clone().into_any())
+fn interned(py: Python<'_>, text: &str) -> PyResult<Owned> {
+    Ok(owned(crate::pyalloc::intern(py, text)?.into_any()))
+}
+
+/// `import(module).name`, without pyo3's panicking `&str` conversions.
+fn attribute<'py>(py: Python<'py>, module: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    crate::pyalloc::getattr(&crate::pyalloc::import(py, module)?, name)
 }
 
 fn exact_dict(py: Python<'_>, module: &str, name: &str) -> PyResult<Owned> {
-    let value = py.import(module)?.getattr(name)?;
+    let value = attribute(py, module, name)?;
     if !value.is_exact_instance_of::<pyo3::types::PyDict>() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+        return Err(crate::pyalloc::error::<pyo3::exceptions::PyRuntimeError>(&format!(
             "{module}.{name} should be a dict, not {}",
             value.get_type().name()?
         )));
@@ -113,42 +118,48 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
     if crate::process::PROCESS.module.get().is_some() {
         return Ok(());
     }
-    let pickle = py.import("pickle")?;
+    let pickle = crate::pyalloc::import(py, "pickle")?;
     load_python_types(py);
     let state = ModuleState {
-        pickling_error: owned(pickle.getattr("PicklingError")?),
+        pickling_error: owned(crate::pyalloc::getattr(&pickle, "PicklingError")?),
         dispatch_table: exact_dict(py, "copyreg", "dispatch_table")?,
-        class_dispatch: owned(pyo3::types::PyDict::new(py).into_any()),
+        class_dispatch: owned(crate::pyalloc::dict(py)?.into_any()),
         extension_registry: exact_dict(py, "copyreg", "_extension_registry")?,
         name_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_NAME_MAPPING")?,
         import_mapping_3to2: exact_dict(py, "_compat_pickle", "REVERSE_IMPORT_MAPPING")?,
-        codecs_encode: owned(py.import("codecs")?.getattr("encode")?),
-        getattr: owned(py.import("builtins")?.getattr("getattr")?),
-        partial: owned(py.import("functools")?.getattr("partial")?),
-        str_latin1: interned(py, "latin1"),
-        str_reduce_ex: interned(py, "__reduce_ex__"),
-        str_reduce: interned(py, "__reduce__"),
-        str_qualname: interned(py, "__qualname__"),
-        str_name: interned(py, "__name__"),
-        str_module: interned(py, "__module__"),
-        str_main: interned(py, "__main__"),
-        str_newobj: interned(py, "__newobj__"),
-        str_newobj_ex: interned(py, "__newobj_ex__"),
-        str_new: interned(py, "__new__"),
-        str_class: interned(py, "__class__"),
-        str_items: interned(py, "items"),
-        str_dot: interned(py, "."),
-        str_persistent_id: interned(py, "persistent_id"),
-        str_reducer_override: interned(py, "reducer_override"),
-        str_dispatch_table: interned(py, "dispatch_table"),
-        copyreg_newobj: owned(py.import("copyreg")?.getattr("__newobj__")?),
-        reduce_hooks: ["__reduce_ex__", "__reduce__", "__getstate__", "__getnewargs_ex__", "__getnewargs__", "__class__"]
-            .map(|name| interned(py, name)),
-        str_getstate: interned(py, "__getstate__"),
-        str_slotnames: interned(py, "__slotnames__"),
-        str_spec: interned(py, "__spec__"),
-        str_initializing: interned(py, "_initializing"),
-        object_reduce_ex: owned(py.get_type::<pyo3::PyAny>().getattr("__dict__")?.get_item("__reduce_ex__")?),
+        codecs_encode: owned(attribute(py, "codecs", "encode")?),
+        getattr: owned(attribute(py, "builtins", "getattr")?),
+        partial: owned(attribute(py, "functools", "partial")?),
+        str_latin1: interned(py, "latin1")?,
+        str_reduce_ex: interned(py, "__reduce_ex__")?,
+        str_reduce: interned(py, "__reduce__")?,
+        str_qualname: interned(py, "__qualname__")?,
+        str_name: interned(py, "__name__")?,
+        str_module: interned(py, "__module__")?,
+        str_main: interned(py, "__main__")?,
+        str_newobj: interned(py, "__newobj__")?,
+        str_newobj_ex: interned(py, "__newobj_ex__")?,
+        str_new: interned(py, "__new__")?,
+        str_class: interned(py, "__class__")?,
+        str_items: interned(py, "items")?,
+        str_dot: interned(py, ".")?,
+        str_persistent_id: interned(py, "persistent_id")?,
+        str_reducer_override: interned(py, "reducer_override")?,
+        str_dispatch_table: interned(py, "dispatch_table")?,
+        copyreg_newobj: owned(attribute(py, "copyreg", "__newobj__")?),
+        reduce_hooks: [
+            interned(py, "__reduce_ex__")?,
+            interned(py, "__reduce__")?,
+            interned(py, "__getstate__")?,
+            interned(py, "__getnewargs_ex__")?,
+            interned(py, "__getnewargs__")?,
+            interned(py, "__class__")?,
+        ],
+        str_getstate: interned(py, "__getstate__")?,
+        str_slotnames: interned(py, "__slotnames__")?,
+        str_spec: interned(py, "__spec__")?,
+        str_initializing: interned(py, "_initializing")?,
+        object_reduce_ex: owned(crate::pyalloc::getattr(&py.get_type::<pyo3::PyAny>(), "__dict__")?.get_item(crate::pyalloc::intern(py, "__reduce_ex__")?)?),
     };
     let _ = crate::process::PROCESS.module.set(state);
     Ok(())

@@ -97,8 +97,13 @@ impl Writer {
                 ffi::PyErr_NoMemory();
                 return Err(Failed);
             }
-            self.capacity = (self.len + n) / 2 * 3;
-            check_int(compat::_PyBytes_Resize(&mut self.buffer, self.capacity))?;
+            let capacity = (self.len + n) / 2 * 3;
+            if compat::_PyBytes_Resize(&mut self.buffer, capacity) < 0 {
+                // The buffer is gone (freed, now null): no write may reach it.
+                self.len = self.capacity;
+                return Err(Failed);
+            }
+            self.capacity = capacity;
         }
         let data = self.data();
         if need_new_frame {
@@ -114,7 +119,7 @@ impl Writer {
     /// `_Pickler_CommitFrame`: fill in the FRAME header, or drop it if the
     /// frame is too small to be worth one.
     pub unsafe fn commit_frame(&mut self) {
-        if !self.framing || self.frame_start == -1 {
+        if !self.framing || self.frame_start == -1 || self.buffer.is_null() {
             return;
         }
         let frame_len = self.len - self.frame_start - FRAME_HEADER_SIZE;
@@ -161,9 +166,12 @@ impl Writer {
             ffi::PyErr_SetString(ffi::PyExc_RuntimeError, c"anethum: the pickler has no output buffer".as_ptr());
             return Err(Failed);
         }
-        check_int(compat::_PyBytes_Resize(&mut out, self.len))?;
+        let len = self.len;
+        // Without a buffer, every write takes the slow path, which refuses.
+        self.len = self.capacity;
+        check_int(compat::_PyBytes_Resize(&mut out, len))?;
         if self.file_write.is_none() {
-            crate::size_hints::note_output(self.len as usize);
+            crate::size_hints::note_output(len as usize);
         }
         Ok(Owned::new(out))
     }

@@ -91,8 +91,8 @@ pub fn truth(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
 
 /// `_Pickler_SetOutputStream`: the file's `write`, or a TypeError.
 pub fn file_write(file: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    match file.getattr_opt(pyo3::intern!(file.py(), "write"))? {
+    match file.getattr_opt(crate::pyalloc::name!(file.py(), "write")?)? {
         Some(write) => Ok(write.unbind()),
-        None => Err(pyo3::exceptions::PyTypeError::new_err("file must have a 'write' attribute")),
+        None => Err(crate::pyalloc::error::<pyo3::exceptions::PyTypeError>("file must have a 'write' attribute")),
     }
 }

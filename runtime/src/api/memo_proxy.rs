@@ -24,17 +24,19 @@ impl PicklerMemoProxy {
     /// Copy the memo to a new dict: `{id(obj): (memo_id, obj)}`.
     fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let core = self.pickler.get().core()?;
-        let out = PyDict::new(py);
+        let out = crate::pyalloc::dict(py)?;
         for (key, id) in core.memo.entries() {
             let obj = unsafe { Bound::from_borrowed_ptr(py, key) };
-            out.set_item(key as usize, (id, obj))?;
+            let entry = crate::pyalloc::tuple(py, [crate::pyalloc::int(py, id)?, obj])?;
+            out.set_item(crate::pyalloc::int(py, key as usize)?, entry)?;
         }
         Ok(out)
     }
 
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let contents = self.copy(py)?;
-        Ok((py.get_type::<PyDict>().into_any(), PyTuple::new(py, [contents])?))
+        let args = crate::pyalloc::tuple(py, [contents.into_any()])?;
+        crate::pyalloc::tuple(py, [py.get_type::<PyDict>().into_any(), args.into_any()])
     }
 }
 
@@ -56,14 +58,14 @@ pub fn memo_from_object(value: &Bound<'_, PyAny>) -> PyResult<Memo> {
                 .cast::<PyTuple>()
                 .ok()
                 .filter(|t| t.len() == 2)
-                .ok_or_else(|| PyTypeError::new_err("'memo' values must be 2-item tuples"))?;
+                .ok_or_else(|| crate::pyalloc::error::<PyTypeError>("'memo' values must be 2-item tuples"))?;
             let id: isize = entry.get_item(0)?.extract()?;
             let obj = entry.get_item(1)?;
             unsafe { memo.set(obj.as_ptr(), id as usize) };
         }
         return Ok(memo);
     }
-    Err(PyTypeError::new_err(format!(
+    Err(crate::pyalloc::error::<PyTypeError>(&format!(
         "'memo' attribute must be a PicklerMemoProxy object or dict, not {}",
         value.get_type().name()?
     )))

@@ -57,14 +57,14 @@ impl Pickler {
     /// The core, or a RuntimeError while a `dump()` of this Pickler runs.
     pub fn core(&self) -> PyResult<MutexGuard<'_, Core>> {
         try_lock(&self.core)
-            .ok_or_else(|| PyRuntimeError::new_err("this Pickler is in the middle of dump(); it can't be used meanwhile"))
+            .ok_or_else(|| crate::pyalloc::error::<PyRuntimeError>("this Pickler is in the middle of dump(); it can't be used meanwhile"))
     }
 
     /// The hooks. No Python code runs while they are held (old values are
     /// always dropped after the guard), so this can't fail in practice; if
     /// it ever did, it is a RuntimeError, not a panic.
     fn hooks(&self) -> PyResult<MutexGuard<'_, Hooks>> {
-        try_lock(&self.hooks).ok_or_else(|| PyRuntimeError::new_err("this Pickler's hooks are in use"))
+        try_lock(&self.hooks).ok_or_else(|| crate::pyalloc::error::<PyRuntimeError>("this Pickler's hooks are in use"))
     }
 
     /// Replaces one hook, dropping the old value (which may run `__del__`)
@@ -185,7 +185,7 @@ impl Pickler {
 
     #[setter]
     fn set_memo(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let value = value.ok_or_else(|| PyTypeError::new_err("attribute deletion is not supported"))?;
+        let value = value.ok_or_else(|| crate::pyalloc::error::<PyTypeError>("attribute deletion is not supported"))?;
         let memo = memo_from_object(value)?;
         self.core()?.memo = memo;
         Ok(())
@@ -202,7 +202,7 @@ impl Pickler {
         let py = slf.py();
         let hooks = slf.get().hooks()?;
         let Some(func) = hooks.persistent_id.as_ref() else {
-            return Err(PyAttributeError::new_err("persistent_id"));
+            return Err(crate::pyalloc::error::<PyAttributeError>("persistent_id"));
         };
         if !hooks.persistent_id_is_method {
             return Ok(func.clone_ref(py));
@@ -216,9 +216,9 @@ impl Pickler {
     #[cfg(not(Py_3_13))]
     #[setter]
     fn set_persistent_id(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let value = value.ok_or_else(|| PyTypeError::new_err("attribute deletion is not supported"))?;
+        let value = value.ok_or_else(|| crate::pyalloc::error::<PyTypeError>("attribute deletion is not supported"))?;
         if !value.is_callable() {
-            return Err(PyTypeError::new_err("persistent_id must be a callable taking one argument"));
+            return Err(crate::pyalloc::error::<PyTypeError>("persistent_id must be a callable taking one argument"));
         }
         let old = {
             let mut hooks = self.hooks()?;
@@ -233,7 +233,7 @@ impl Pickler {
     fn dispatch_table(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self.hooks()?.dispatch_table.as_ref() {
             Some(table) => Ok(table.clone_ref(py)),
-            None => Err(PyAttributeError::new_err("dispatch_table")),
+            None => Err(crate::pyalloc::error::<PyAttributeError>("dispatch_table")),
         }
     }
 
@@ -249,7 +249,7 @@ impl Pickler {
 
     #[setter]
     fn set_bin(&self, value: Option<i32>) -> PyResult<()> {
-        let value = value.ok_or_else(|| PyTypeError::new_err("can't delete numeric/char attribute"))?;
+        let value = value.ok_or_else(|| crate::pyalloc::error::<PyTypeError>("can't delete numeric/char attribute"))?;
         self.bin.store(value, Relaxed);
         Ok(())
     }
@@ -261,7 +261,7 @@ impl Pickler {
 
     #[setter]
     fn set_fast(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let value = value.ok_or_else(|| PyTypeError::new_err("can't delete numeric/char attribute"))?;
+        let value = value.ok_or_else(|| crate::pyalloc::error::<PyTypeError>("can't delete numeric/char attribute"))?;
         self.fast.store(value.extract::<i32>()?, Relaxed);
         Ok(())
     }
@@ -317,12 +317,15 @@ impl Pickler {
 /// do-nothing method counts as absent, so it costs nothing per object).
 fn capture_persistent_id(slf: &Bound<'_, Pickler>) -> PyResult<()> {
     let found = lookup(slf, state().str_persistent_id.as_ptr())?;
-    let found = found.filter(|f| !(behaviour::PERSISTENT_ID_IS_METHOD && is_default_method(f, slf.as_any())));
+    let found = match found {
+        Some(f) if behaviour::PERSISTENT_ID_IS_METHOD && is_default_method(&f, slf.as_any())? => None,
+        found => found,
+    };
     let (func, is_method) = match found {
         None => (None, false),
         // A method of this very Pickler is kept unbound, so the Pickler
         // does not keep itself alive through it.
-        Some(func) => match bound_to(&func, slf.as_any()) {
+        Some(func) => match bound_to(&func, slf.as_any())? {
             Some(unbound) => (Some(unbound), true),
             None => (Some(func.unbind()), false),
         },
@@ -337,9 +340,11 @@ fn capture_persistent_id(slf: &Bound<'_, Pickler>) -> PyResult<()> {
 }
 
 /// A builtin method bound to `target`: our own `persistent_id`.
-fn is_default_method(found: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> bool {
+#[cfg_attr(not(Py_3_13), allow(dead_code))]
+fn is_default_method(found: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> PyResult<bool> {
     let is_builtin = unsafe { pyo3::ffi::PyCFunction_Check(found.as_ptr()) != 0 };
-    is_builtin && found.getattr(pyo3::intern!(found.py(), "__self__")).is_ok_and(|s| s.is(target))
+    let name = crate::pyalloc::name!(found.py(), "__self__")?;
+    Ok(is_builtin && found.getattr(name).is_ok_and(|s| s.is(target)))
 }
 
 /// `getattr(obj, name)` with a missing attribute as `None`.
@@ -349,15 +354,16 @@ fn lookup<'py>(obj: &Bound<'py, Pickler>, name: *mut pyo3::ffi::PyObject) -> PyR
 }
 
 /// The function behind `method` if it is a method bound to `target`.
-fn bound_to(method: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+fn bound_to(method: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
     let is_method =
         unsafe { pyo3::ffi::Py_TYPE(method.as_ptr()) == std::ptr::addr_of_mut!(crate::ffi::compat::PyMethod_Type) };
     if !is_method {
-        return None;
+        return Ok(None);
     }
-    let bound_self = method.getattr(pyo3::intern!(method.py(), "__self__")).ok()?;
+    let py = method.py();
+    let bound_self = method.getattr(crate::pyalloc::name!(py, "__self__")?)?;
     if !bound_self.is(target) {
-        return None;
+        return Ok(None);
     }
-    method.getattr(pyo3::intern!(method.py(), "__func__")).ok().map(Bound::unbind)
+    Ok(Some(method.getattr(crate::pyalloc::name!(py, "__func__")?)?.unbind()))
 }

@@ -6,6 +6,7 @@
 use crate::generated::facts::{behaviour, bytecode as op};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
+use crate::pyalloc::name;
 
 /// The global names used by `code`, first use first, without repeats.
 pub fn code_globals<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
@@ -14,15 +15,15 @@ pub fn code_globals<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTupl
     }
     let mut names: Vec<Bound<'py, PyAny>> = Vec::new();
     collect(code, &mut names)?;
-    let names = PyTuple::new(code.py(), names)?;
+    let names = crate::pyalloc::tuple(code.py(), names)?;
     crate::process::PROCESS.code_globals.insert(code, names.as_any());
     Ok(names)
 }
 
 fn collect<'py>(code: &Bound<'py, PyAny>, names: &mut Vec<Bound<'py, PyAny>>) -> PyResult<()> {
     let py = code.py();
-    let co_names = code.getattr(pyo3::intern!(py, "co_names"))?.cast_into::<PyTuple>()?;
-    let co_code = code.getattr(pyo3::intern!(py, "co_code"))?.cast_into::<PyBytes>()?;
+    let co_names = code.getattr(name!(py, "co_names")?)?.cast_into::<PyTuple>()?;
+    let co_code = code.getattr(name!(py, "co_code")?)?.cast_into::<PyBytes>()?;
     for index in global_name_indices(co_code.as_bytes()) {
         if let Ok(name) = co_names.get_item(index) {
             if !names.iter().any(|n| n.eq(&name).unwrap_or(false)) {
@@ -31,7 +32,7 @@ fn collect<'py>(code: &Bound<'py, PyAny>, names: &mut Vec<Bound<'py, PyAny>>) ->
         }
     }
     let code_type = super::refs::refs(py)?.code_type.bind(py);
-    let consts = code.getattr(pyo3::intern!(py, "co_consts"))?.cast_into::<PyTuple>()?;
+    let consts = code.getattr(name!(py, "co_consts")?)?.cast_into::<PyTuple>()?;
     for constant in consts.iter() {
         if constant.is_instance(code_type)? {
             collect(&constant, names)?;

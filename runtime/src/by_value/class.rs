@@ -14,8 +14,9 @@ use crate::error::Res;
 use crate::ffi::PyObject;
 use crate::opcodes::TUPLE2;
 use crate::path::Step;
+use crate::pyalloc::{name, string};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 /// Rule predicate: a class made in Python that must go by value although
 /// `pickle` may find it (`__main__`, registered modules), unless its
@@ -55,7 +56,7 @@ unsafe fn types_module_class_by_value(py: Python<'_>, cls: *mut PyObject) -> PyR
     // Not under the lock: the lookup runs Python code (module
     // `__getattr__`), which may switch threads or pickle again.
     let class = Bound::from_borrowed_ptr(py, cls);
-    let qualname = class.getattr(pyo3::intern!(py, "__qualname__"))?;
+    let qualname = class.getattr(name!(py, "__qualname__")?)?;
     let decision = super::reference::importable_module(&class, &qualname)?.is_none();
     decisions.insert(cls as usize, decision);
     Ok(decision)
@@ -164,8 +165,8 @@ unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -
 fn builtin_type_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = cls.py();
     let r = refs(py)?;
-    let Some(name) = r.builtin_type_names.bind(py).get_item(cls.as_ptr() as usize)? else { return Ok(None) };
-    Ok(Some(PyTuple::new(py, [r.builtin_type.bind(py).clone(), PyTuple::new(py, [name])?.into_any()])?.into_any()))
+    let Some(name) = r.builtin_type_names.bind(py).get_item(crate::pyalloc::int(py, cls.as_ptr() as usize)?)? else { return Ok(None) };
+    Ok(Some(crate::pyalloc::tuple(py, [r.builtin_type.bind(py).clone(), crate::pyalloc::tuple(py, [name])?.into_any()])?.into_any()))
 }
 
 /// `class_reduce()`'s tuple with `id` in the place of its tracker id.
@@ -177,8 +178,8 @@ fn with_tracker_id<'py>(reduce: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>) -> P
     let mut args: Vec<Bound<'py, PyAny>> = reduce.get_item(1)?.cast_into::<PyTuple>()?.iter().collect();
     args[at] = id.clone();
     let mut parts: Vec<Bound<'py, PyAny>> = reduce.iter().collect();
-    parts[1] = PyTuple::new(py, args)?.into_any();
-    Ok(PyTuple::new(py, parts)?.into_any())
+    parts[1] = crate::pyalloc::tuple(py, args)?.into_any();
+    Ok(crate::pyalloc::tuple(py, parts)?.into_any())
 }
 
 /// Where the tracker id sits in the arguments of `make_skeleton_enum` and
@@ -195,38 +196,38 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) ->
     let none = py.None().into_bound(py);
     let (constructor, newargs, state) = if cls_type.is_subclass(r.enum_type.bind(py))? {
         let members = enum_members(cls)?;
-        let newargs = PyTuple::new(
+        let newargs = crate::pyalloc::tuple(
             py,
             [
-                class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?,
-                class_attr(cls, pyo3::intern!(cls.py(), "__name__"))?,
-                class_attr(cls, pyo3::intern!(cls.py(), "__qualname__"))?,
+                class_attr(cls, name!(cls.py(), "__bases__")?)?,
+                class_attr(cls, name!(cls.py(), "__name__")?)?,
+                class_attr(cls, name!(cls.py(), "__qualname__")?)?,
                 members.clone().into_any(),
-                class_attr(cls, pyo3::intern!(cls.py(), "__module__"))?,
+                class_attr(cls, name!(cls.py(), "__module__")?)?,
                 tracker_id,
                 none.clone(),
             ],
         )?;
         let clsdict = class_dict(cls)?;
         for internal in [
-            pyo3::intern!(py, "_generate_next_value_"),
-            pyo3::intern!(py, "_member_names_"),
-            pyo3::intern!(py, "_member_map_"),
-            pyo3::intern!(py, "_member_type_"),
-            pyo3::intern!(py, "_value2member_map_"),
+            name!(py, "_generate_next_value_")?,
+            name!(py, "_member_names_")?,
+            name!(py, "_member_map_")?,
+            name!(py, "_member_type_")?,
+            name!(py, "_value2member_map_")?,
         ] {
             discard(&clsdict, internal)?;
         }
-        for name in members.keys() {
+        for name in crate::pyalloc::keys(&members)? {
             discard(&clsdict, name)?;
         }
         (r.make_skeleton_enum.bind(py).clone(), newargs, clsdict)
     } else {
-        let newargs = PyTuple::new(
+        let newargs = crate::pyalloc::tuple(
             py,
             [
                 cls.get_type().into_any(),
-                class_attr(cls, pyo3::intern!(cls.py(), "__name__"))?,
+                class_attr(cls, name!(cls.py(), "__name__")?)?,
                 bases(cls)?,
                 type_kwargs(cls)?.into_any(),
                 tracker_id,
@@ -235,8 +236,8 @@ fn class_reduce<'py>(cls: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) ->
         )?;
         (r.make_skeleton_class.bind(py).clone(), newargs, class_dict(cls)?)
     };
-    let state = PyTuple::new(py, [state.into_any(), PyDict::new(py).into_any()])?;
-    Ok(PyTuple::new(
+    let state = crate::pyalloc::tuple(py, [state.into_any(), crate::pyalloc::dict(py)?.into_any()])?;
+    Ok(crate::pyalloc::tuple(
         py,
         [constructor, newargs.into_any(), state.into_any(), none.clone(), none, r.class_setstate.bind(py).clone()],
     )?
@@ -276,18 +277,18 @@ fn discard<'py, K: IntoPyObject<'py>>(dict: &Bound<'py, PyDict>, key: K) -> PyRe
 /// would also skip the aliases); by iterating if it isn't there.
 fn enum_members<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
-    let members = PyDict::new(py);
-    if let Some(map) = class_attr_opt(cls, pyo3::intern!(py, "_member_map_"))? {
+    let members = crate::pyalloc::dict(py)?;
+    if let Some(map) = class_attr_opt(cls, name!(py, "_member_map_")?)? {
         if let Ok(map) = map.cast_into::<PyDict>() {
             for (name, member) in map.iter() {
-                members.set_item(name, member.getattr(pyo3::intern!(py, "_value_"))?)?;
+                members.set_item(name, member.getattr(name!(py, "_value_")?)?)?;
             }
             return Ok(members);
         }
     }
     for member in cls.try_iter()? {
         let member = member?;
-        members.set_item(member.getattr("name")?, member.getattr("value")?)?;
+        members.set_item(member.getattr(name!(py, "name")?)?, member.getattr(name!(py, "value")?)?)?;
     }
     Ok(members)
 }
@@ -295,23 +296,24 @@ fn enum_members<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
 /// `__orig_bases__` for generic classes (PEP 560), else `__bases__`.
 fn bases<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let own = own_dict(cls)?;
-    if own.contains("__orig_bases__")? {
-        class_attr(cls, pyo3::intern!(cls.py(), "__orig_bases__"))
+    if own.contains(name!(cls.py(), "__orig_bases__")?)? {
+        class_attr(cls, name!(cls.py(), "__orig_bases__")?)
     } else {
-        class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))
+        class_attr(cls, name!(cls.py(), "__bases__")?)
     }
 }
 
 fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
     let own = own_dict(cls)?;
-    let kwargs = PyDict::new(py);
-    if own.contains("__module__")? {
-        kwargs.set_item("__module__", class_attr(cls, pyo3::intern!(cls.py(), "__module__"))?)?;
+    let kwargs = crate::pyalloc::dict(py)?;
+    // Fresh keys (not the interned names), as they always were written.
+    if own.contains(name!(py, "__module__")?)? {
+        kwargs.set_item(string(py, "__module__")?, class_attr(cls, name!(cls.py(), "__module__")?)?)?;
     }
-    if let Some(dict_attr) = own.get_item("__dict__")? {
+    if let Some(dict_attr) = own.get_item(name!(py, "__dict__")?)? {
         if dict_attr.is_instance(refs(py)?.property_type.bind(py))? {
-            kwargs.set_item("__dict__", dict_attr)?;
+            kwargs.set_item(string(py, "__dict__")?, dict_attr)?;
         }
     }
     Ok(kwargs)
@@ -340,8 +342,11 @@ fn own_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
             return Ok(copy.into_bound(py));
         }
     }
-    let copy = PyDict::new(py);
-    copy.update(&class_attr(cls, pyo3::intern!(cls.py(), "__dict__"))?.cast_into::<pyo3::types::PyMapping>()?)?;
+    let copy = crate::pyalloc::dict(py)?;
+    // `PyDict_Update` takes any mapping; no `PyMapping` cast, whose
+    // isinstance check can fail for want of memory and then panics.
+    let namespace = class_attr(cls, name!(cls.py(), "__dict__")?)?;
+    copy.update(unsafe { namespace.cast_unchecked::<pyo3::types::PyMapping>() })?;
     if is_static {
         copies.insert(tp as usize, copy.clone().unbind());
     }
@@ -351,7 +356,7 @@ fn own_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
 fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = cls.py();
     let own = own_dict(cls)?;
-    let keys: Vec<Bound<'py, PyAny>> = own.keys().iter().collect();
+    let keys: Vec<Bound<'py, PyAny>> = crate::pyalloc::keys(&own)?.iter().collect();
     // Sorted like Python sorts str keys (code point order, which UTF-8
     // byte order preserves: compared as the UTF-8 CPython caches, no copy).
     // Any other key (or a str without UTF-8, a lone surrogate) follows, in
@@ -365,19 +370,19 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => ia.cmp(ib),
     });
-    let base_list = class_attr(cls, pyo3::intern!(cls.py(), "__bases__"))?.cast_into::<PyTuple>()?;
+    let base_list = class_attr(cls, name!(cls.py(), "__bases__")?)?.cast_into::<PyTuple>()?;
     // One base: look keys up in its own dict. Several: merge them, the
     // first base winning, as cloudpickle does.
     let inherited = if base_list.len() == 1 {
         own_dict(&base_list.get_item(0)?)?
     } else {
-        let merged = PyDict::new(py);
+        let merged = crate::pyalloc::dict(py)?;
         for base in base_list.iter().rev() {
             merged.update(own_dict(&base)?.as_mapping())?;
         }
         merged
     };
-    let clsdict = PyDict::new(py);
+    let clsdict = crate::pyalloc::dict(py)?;
     for (_, _, key) in keys {
         if !key.is_instance_of::<PyString>() {
             // `class_setstate` sets attributes by name: refuse it now
@@ -395,24 +400,24 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
         clsdict.set_item(fresh_str(key)?, value)?;
     }
-    discard(&clsdict, pyo3::intern!(py, "__weakref__"))?;
+    discard(&clsdict, name!(py, "__weakref__")?)?;
     // copyreg's cache, set in the class by the first instance pickled: a
     // class must pickle alike before and after (its tracker id is a digest
     // of this state), and the loading side rebuilds it when needed.
-    discard(&clsdict, pyo3::intern!(py, "__slotnames__"))?;
+    discard(&clsdict, name!(py, "__slotnames__")?)?;
     if cls.get_type().is_subclass(refs(py)?.abcmeta.bind(py))? {
         for cache in ["_abc_cache", "_abc_negative_cache", "_abc_negative_cache_version", "_abc_impl"] {
-            discard(&clsdict, cache)?;
+            discard(&clsdict, string(py, cache)?)?;
         }
         let dump = refs(py)?.abc_get_dump.bind(py).call1((cls,))?;
-        let registry = PyList::empty(py);
+        let registry = crate::pyalloc::list(py, [])?;
         for weak in dump.get_item(0)?.try_iter()? {
             registry.append(weak?.call0()?)?;
         }
-        clsdict.set_item("_abc_impl", registry)?;
+        clsdict.set_item(string(py, "_abc_impl")?, registry)?;
     }
-    if clsdict.contains(pyo3::intern!(py, "__slots__"))? {
-        let slots = class_attr(cls, pyo3::intern!(cls.py(), "__slots__"))?;
+    if clsdict.contains(name!(py, "__slots__")?)? {
+        let slots = class_attr(cls, name!(cls.py(), "__slots__")?)?;
         if slots.is_instance_of::<PyString>() {
             discard(&clsdict, &slots)?;
         } else {
@@ -421,6 +426,6 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
             }
         }
     }
-    discard(&clsdict, pyo3::intern!(py, "__dict__"))?;
+    discard(&clsdict, name!(py, "__dict__")?)?;
     Ok(clsdict)
 }

@@ -45,7 +45,9 @@ unsafe fn overrides_getattribute(meta: *mut ffi::PyTypeObject) -> bool {
     if mro.is_null() {
         return true;
     }
-    let name = pyo3::intern!(Python::assume_attached(), "__getattribute__").as_ptr();
+    // Without the name (no memory), the full lookup is always correct.
+    let Ok(name) = crate::pyalloc::name!(Python::assume_attached(), "__getattribute__") else { return true };
+    let name = name.as_ptr();
     for i in 0..ffi::PyTuple_GET_SIZE(mro) {
         let base = ffi::PyTuple_GET_ITEM(mro, i).cast::<ffi::PyTypeObject>();
         if base == std::ptr::addr_of_mut!(ffi::PyType_Type) || base == std::ptr::addr_of_mut!(ffi::PyBaseObject_Type) {

@@ -22,9 +22,9 @@ fn attribute_of(field: &str) -> String {
 }
 
 /// The attribute names as interned strings, in constructor order.
-fn attributes(py: Python<'_>) -> &'static Vec<Py<PyString>> {
-    crate::process::PROCESS.code_attributes.get_or_init(py, || {
-        CODE_CONSTRUCTOR_FIELDS.iter().map(|f| PyString::intern(py, &attribute_of(f)).unbind()).collect()
+fn attributes(py: Python<'_>) -> PyResult<&'static Vec<Py<PyString>>> {
+    crate::process::PROCESS.code_attributes.get_or_try_init(py, || {
+        CODE_CONSTRUCTOR_FIELDS.iter().map(|f| crate::pyalloc::intern(py, &attribute_of(f)).map(Bound::unbind)).collect()
     })
 }
 
@@ -61,13 +61,13 @@ const FRESH_TUPLES: [&str; 4] = ["names", "varnames", "freevars", "cellvars"];
 fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = code.py();
     let mut args = Vec::with_capacity(CODE_CONSTRUCTOR_FIELDS.len());
-    for (field, attribute) in CODE_CONSTRUCTOR_FIELDS.iter().zip(attributes(py)) {
+    for (field, attribute) in CODE_CONSTRUCTOR_FIELDS.iter().zip(attributes(py)?) {
         let value = code.getattr(attribute.bind(py))?;
         // Copies, so the pickle doesn't depend on which tuples and names
         // happen to be shared or interned in this process.
         let value = match *field {
             field if FRESH_TUPLES.contains(&field) => {
-                PyTuple::new(py, value.cast::<PyTuple>()?.iter())?.into_any()
+                crate::pyalloc::tuple(py, value.cast::<PyTuple>()?.iter())?.into_any()
             }
             "name" => fresh_str(&value)?,
             _ => value,
@@ -75,5 +75,5 @@ fn code_reduce<'py>(code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         args.push(value);
     }
     let code_type = refs(py)?.code_type.bind(py).clone();
-    Ok(PyTuple::new(py, [code_type, PyTuple::new(py, args)?.into_any()])?.into_any())
+    Ok(crate::pyalloc::tuple(py, [code_type, crate::pyalloc::tuple(py, args)?.into_any()])?.into_any())
 }

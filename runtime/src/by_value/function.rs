@@ -14,8 +14,9 @@ use crate::generated::facts::CODE_CONSTRUCTOR_FIELDS;
 use crate::opcodes::TUPLE2;
 use crate::owned::Owned;
 use crate::path::Step;
+use crate::pyalloc::name;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyModule, PyString};
 use std::collections::HashMap;
 
 /// Per Pickler: functions that share a globals dict when pickled share one
@@ -88,12 +89,12 @@ impl<'py> FunctionFields<'py> {
         let f = func.as_ptr();
         if unsafe { pyo3::ffi::PyFunction_Check(f) } == 0 {
             return Ok(FunctionFields {
-                code: func.getattr(pyo3::intern!(py, "__code__"))?,
-                globals: func.getattr(pyo3::intern!(py, "__globals__"))?,
-                closure: func.getattr(pyo3::intern!(py, "__closure__"))?,
-                defaults: func.getattr(pyo3::intern!(py, "__defaults__"))?,
-                kwdefaults: func.getattr(pyo3::intern!(py, "__kwdefaults__"))?,
-                module: func.getattr(pyo3::intern!(py, "__module__"))?,
+                code: func.getattr(name!(py, "__code__")?)?,
+                globals: func.getattr(name!(py, "__globals__")?)?,
+                closure: func.getattr(name!(py, "__closure__")?)?,
+                defaults: func.getattr(name!(py, "__defaults__")?)?,
+                kwdefaults: func.getattr(name!(py, "__kwdefaults__")?)?,
+                module: func.getattr(name!(py, "__module__")?)?,
             });
         }
         // Borrowed references; a missing one reads as None, as the attribute does.
@@ -142,7 +143,7 @@ impl<'py> FunctionParts<'py> {
         } else {
             let n = closure.len()?;
             let cells: Vec<Bound<'py, PyAny>> = (0..n).map(|_| new_empty_cell(py)).collect::<PyResult<_>>()?;
-            PyTuple::new(py, cells)?.into_any()
+            crate::pyalloc::tuple(py, cells)?.into_any()
         };
 
         // Interned keys: the memo then writes each key once per pickle.
@@ -151,42 +152,42 @@ impl<'py> FunctionParts<'py> {
         // defaults, no annotations, no closure to fill, and the globals'
         // `__name__` as its module. `function_setstate` leaves the rest.
         let mut slots = Vec::with_capacity(9);
-        let code_name = code.getattr(pyo3::intern!(py, "co_name"))?;
+        let code_name = code.getattr(name!(py, "co_name")?)?;
         // Code objects have a qualname where the constructor takes one (3.11+).
         let code_qualname = if CODE_CONSTRUCTOR_FIELDS.contains(&"qualname") {
-            code.getattr(pyo3::intern!(py, "co_qualname"))?
+            code.getattr(name!(py, "co_qualname")?)?
         } else {
             code_name.clone()
         };
-        for (key, made) in [(pyo3::intern!(py, "__name__"), &code_name), (pyo3::intern!(py, "__qualname__"), &code_qualname)] {
+        for (key, made) in [(name!(py, "__name__")?, &code_name), (name!(py, "__qualname__")?, &code_qualname)] {
             let value = func.getattr(key)?;
             if !value.eq(made)? {
                 slots.push((key.clone(), fresh_str(&value)?));
             }
         }
-        let annotations_key = pyo3::intern!(py, "__annotations__");
+        let annotations_key = name!(py, "__annotations__")?;
         let annotations = func.getattr(annotations_key)?;
         if !annotations.cast::<PyDict>().is_ok_and(|a| a.is_empty()) {
             slots.push((annotations_key.clone(), annotations));
         }
         if !fields.kwdefaults.is_none() {
-            slots.push((pyo3::intern!(py, "__kwdefaults__").clone(), fields.kwdefaults));
+            slots.push((name!(py, "__kwdefaults__")?.clone(), fields.kwdefaults));
         }
         if !fields.defaults.is_none() {
-            slots.push((pyo3::intern!(py, "__defaults__").clone(), fields.defaults));
+            slots.push((name!(py, "__defaults__")?.clone(), fields.defaults));
         }
-        let made_module = base_globals.get_item(pyo3::intern!(py, "__name__"))?;
+        let made_module = base_globals.get_item(name!(py, "__name__")?)?;
         let same_module = match &made_module {
             Some(made) => fields.module.eq(made)?,
             None => fields.module.is_none(),
         };
         if !same_module {
-            slots.push((pyo3::intern!(py, "__module__").clone(), fields.module));
+            slots.push((name!(py, "__module__")?.clone(), fields.module));
         }
-        let doc = pyo3::intern!(py, "__doc__");
+        let doc = name!(py, "__doc__")?;
         slots.push((doc.clone(), func.getattr(doc)?));
         if !closure.is_none() {
-            slots.push((pyo3::intern!(py, "__closure__").clone(), closure.clone()));
+            slots.push((name!(py, "__closure__")?.clone(), closure.clone()));
         }
 
         let names = code_globals(&code)?;
@@ -214,12 +215,12 @@ impl<'py> FunctionParts<'py> {
         if !modules.is_empty() {
             let submodules = imported_submodules(&code, &modules)?;
             if !submodules.is_empty() {
-                slots.push((pyo3::intern!(py, "_anethum_submodules").clone(), submodules.into_any()));
+                slots.push((name!(py, "_anethum_submodules")?.clone(), submodules.into_any()));
             }
         }
 
         let mut dict_state = Vec::new();
-        if let Some(dict) = func.getattr_opt(pyo3::intern!(py, "__dict__"))? {
+        if let Some(dict) = func.getattr_opt(name!(py, "__dict__")?)? {
             for (key, value) in dict.cast_into::<PyDict>()?.iter() {
                 dict_state.push((fresh_str(&key)?, value));
             }
@@ -232,23 +233,23 @@ impl<'py> FunctionParts<'py> {
         let r = refs(py)?;
         let none = py.None().into_bound(py);
         let newargs =
-            PyTuple::new(py, [self.code, self.base_globals.into_any(), none.clone(), none.clone(), self.empty_cells])?;
-        let slots = PyDict::new(py);
+            crate::pyalloc::tuple(py, [self.code, self.base_globals.into_any(), none.clone(), none.clone(), self.empty_cells])?;
+        let slots = crate::pyalloc::dict(py)?;
         for (key, value) in self.slots {
             slots.set_item(key, value)?;
         }
-        let globals = PyDict::new(py);
+        let globals = crate::pyalloc::dict(py)?;
         for (name, value) in self.globals {
             globals.set_item(name, value)?;
         }
-        slots.set_item(pyo3::intern!(py, "__globals__"), globals)?;
-        let dict_state = PyDict::new(py);
+        slots.set_item(name!(py, "__globals__")?, globals)?;
+        let dict_state = crate::pyalloc::dict(py)?;
         for (key, value) in self.dict_state {
             dict_state.set_item(key, value)?;
         }
-        let state = PyTuple::new(py, [dict_state.into_any(), slots.into_any()])?;
+        let state = crate::pyalloc::tuple(py, [dict_state.into_any(), slots.into_any()])?;
         let (make_function, setstate) = (r.make_function.bind(py).clone(), r.function_setstate.bind(py).clone());
-        Ok(PyTuple::new(py, [make_function, newargs.into_any(), state.into_any(), none.clone(), none, setstate])?
+        Ok(crate::pyalloc::tuple(py, [make_function, newargs.into_any(), state.into_any(), none.clone(), none, setstate])?
             .into_any())
     }
 
@@ -273,7 +274,8 @@ impl<'py> FunctionParts<'py> {
         for (key, value) in &self.slots {
             save_entry(p, key.as_ptr(), value.as_ptr())?;
         }
-        let key = pyo3::intern!(self.code.py(), "__globals__").as_ptr();
+        let py = self.code.py();
+        let key = super::raised(py, name!(py, "__globals__"))?.as_ptr();
         save_at(p, key, || Step::Key(Owned::borrowed(key)))?;
         let globals = self.globals.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
         save_dict_of(p, globals).map_err(|_| p.error_path.record(Step::Value(Owned::borrowed(key))))?;
@@ -289,12 +291,12 @@ fn base_globals<'py>(globals_ref: &mut GlobalsRef, globals: &Bound<'py, PyDict>)
         return Ok(base.bind(py).clone());
     }
     // Module attributes that relative imports inside the function need.
-    let base = PyDict::new(py);
+    let base = crate::pyalloc::dict(py)?;
     for name in [
-        pyo3::intern!(py, "__package__"),
-        pyo3::intern!(py, "__name__"),
-        pyo3::intern!(py, "__path__"),
-        pyo3::intern!(py, "__file__"),
+        name!(py, "__package__")?,
+        name!(py, "__name__")?,
+        name!(py, "__path__")?,
+        name!(py, "__file__")?,
     ] {
         if let Some(value) = globals.get_item(name)? {
             base.set_item(name, value)?;
@@ -312,7 +314,7 @@ fn new_empty_cell(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// identities whether the function was defined here or loaded from a pickle.
 pub fn fresh_str<'py>(text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     match text.cast::<PyString>() {
-        Ok(s) => Ok(PyString::new(text.py(), &s.to_cow()?).into_any()),
+        Ok(s) => Ok(crate::pyalloc::string(text.py(), &s.to_cow()?)?.into_any()),
         Err(_) => Ok(text.clone()),
     }
 }
@@ -322,20 +324,20 @@ pub fn fresh_str<'py>(text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// so that loading imports them.
 fn imported_submodules<'py>(code: &Bound<'py, PyAny>, dependencies: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyList>> {
     let py = code.py();
-    let out = PyList::empty(py);
+    let out = crate::pyalloc::list(py, [])?;
     let packages: Vec<&Bound<'py, PyAny>> = dependencies
         .iter()
         .filter(|d| d.is_instance_of::<PyModule>())
-        .filter(|d| d.getattr("__package__").is_ok_and(|p| p.is_truthy().unwrap_or(false)))
+        .filter(|d| name!(py, "__package__").and_then(|name| d.getattr(name)).is_ok_and(|p| p.is_truthy().unwrap_or(false)))
         .collect();
     if packages.is_empty() {
         return Ok(out);
     }
-    let co_names: Vec<String> = code.getattr("co_names")?.extract()?;
+    let co_names: Vec<String> = code.getattr(name!(py, "co_names")?)?.extract()?;
     let modules = sys_modules(py)?;
-    let names: Vec<String> = modules.keys().iter().filter_map(|k| k.extract().ok()).collect();
+    let names: Vec<String> = crate::pyalloc::keys(&modules)?.iter().filter_map(|k| k.extract().ok()).collect();
     for package in packages {
-        let prefix = format!("{}.", package.getattr("__name__")?.extract::<String>()?);
+        let prefix = format!("{}.", package.getattr(name!(py, "__name__")?)?.extract::<String>()?);
         for name in names.iter().filter(|n| n.starts_with(&prefix)) {
             if name[prefix.len()..].split('.').all(|token| co_names.iter().any(|c| c == token)) {
                 if let Some(module) = modules.get_item(name)? {

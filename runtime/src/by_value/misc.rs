@@ -9,12 +9,13 @@ use super::{raised, save_reduced};
 use crate::core::Core;
 use crate::error::Res;
 use crate::ffi::PyObject;
+use crate::pyalloc::{getattr, import, name, string, tuple};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyModule, PyTuple};
+use pyo3::types::{PyModule, PyTuple};
 
 /// `(callable, args)` as a reduce tuple.
 fn reduce<'py>(callable: Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(PyTuple::new(callable.py(), [callable, args.into_any()])?.into_any())
+    Ok(tuple(callable.py(), [callable, args.into_any()])?.into_any())
 }
 
 /// Runs a pyo3 reducer on a borrowed object and saves its result.
@@ -46,47 +47,58 @@ pub unsafe fn save_module(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |module| {
         let py = module.py();
         let r = refs(py)?;
-        let name = module.getattr("__name__")?;
+        let name = module.getattr(name!(py, "__name__")?)?;
         let module = module.cast::<PyModule>()?;
         let in_sys_modules = sys_modules(py)?.contains(&name)?;
         if in_sys_modules && !is_registered_by_value(module)? {
-            return reduce(r.subimport.bind(py).clone(), PyTuple::new(py, [name])?);
+            return reduce(r.subimport.bind(py).clone(), tuple(py, [name])?);
         }
         let state = module.dict().copy()?;
-        if state.contains("__builtins__")? {
-            state.del_item("__builtins__")?;
+        let builtins = name!(py, "__builtins__")?;
+        if state.contains(builtins)? {
+            state.del_item(builtins)?;
         }
-        reduce(r.dynamic_subimport.bind(py).clone(), PyTuple::new(py, [name, state.into_any()])?)
+        reduce(r.dynamic_subimport.bind(py).clone(), tuple(py, [name, state.into_any()])?)
     })
 }
 
 /// classmethod, staticmethod and their abc variants: `type(obj)(obj.__func__)`.
 pub unsafe fn save_classmethod(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |method| {
-        reduce(method.get_type().into_any(), PyTuple::new(method.py(), [method.getattr("__func__")?])?)
+        let func = method.getattr(name!(method.py(), "__func__")?)?;
+        reduce(method.get_type().into_any(), tuple(method.py(), [func])?)
     })
 }
 
 pub unsafe fn save_property(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |prop| {
-        let args = [prop.getattr("fget")?, prop.getattr("fset")?, prop.getattr("fdel")?, prop.getattr("__doc__")?];
-        reduce(prop.get_type().into_any(), PyTuple::new(prop.py(), args)?)
+        let py = prop.py();
+        let args = [
+            prop.getattr(name!(py, "fget")?)?,
+            prop.getattr(name!(py, "fset")?)?,
+            prop.getattr(name!(py, "fdel")?)?,
+            prop.getattr(name!(py, "__doc__")?)?,
+        ];
+        reduce(prop.get_type().into_any(), tuple(prop.py(), args)?)
     })
 }
 
 pub unsafe fn save_mappingproxy(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |proxy| {
         let py = proxy.py();
-        let copy = PyDict::new(py);
-        copy.update(proxy.cast::<pyo3::types::PyMapping>()?)?;
-        reduce(refs(py)?.mappingproxy_type.bind(py).clone(), PyTuple::new(py, [copy])?)
+        let copy = crate::pyalloc::dict(py)?;
+        // Any mapping does for `PyDict_Update`: no `PyMapping` cast (an
+        // isinstance check that can fail for want of memory).
+        copy.update(unsafe { proxy.cast_unchecked::<pyo3::types::PyMapping>() })?;
+        reduce(refs(py)?.mappingproxy_type.bind(py).clone(), tuple(py, [copy.into_any()])?)
     })
 }
 
 pub unsafe fn save_memoryview(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |view| {
         let py = view.py();
-        reduce(py.get_type::<pyo3::types::PyBytes>().into_any(), PyTuple::new(py, [view.call_method0("tobytes")?])?)
+        let bytes = view.call_method0(name!(py, "tobytes")?)?;
+        reduce(py.get_type::<pyo3::types::PyBytes>().into_any(), tuple(py, [bytes])?)
     })
 }
 
@@ -96,11 +108,14 @@ unsafe fn save_dict_view(p: &mut Core, obj: *mut PyObject, kind: ViewKind) -> Re
         let py = view.py();
         let r = refs(py)?;
         let ordered = view.get_type().name()?.to_str()?.starts_with("odict");
+        let items = || -> PyResult<Bound<'_, PyAny>> {
+            Ok(crate::pyalloc::list(py, view.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.into_any())
+        };
         let (maker, content) = match kind {
-            ViewKind::Keys => (&r.make_dict_keys, PyList::new(py, view.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.into_any()),
-            ViewKind::Values => (&r.make_dict_values, PyList::new(py, view.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.into_any()),
+            ViewKind::Keys => (&r.make_dict_keys, items()?),
+            ViewKind::Values => (&r.make_dict_values, items()?),
             ViewKind::Items => {
-                let dict = PyDict::new(py);
+                let dict = crate::pyalloc::dict(py)?;
                 for item in view.try_iter()? {
                     let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
                     dict.set_item(key, value)?;
@@ -109,9 +124,9 @@ unsafe fn save_dict_view(p: &mut Core, obj: *mut PyObject, kind: ViewKind) -> Re
             }
         };
         let args = if ordered {
-            PyTuple::new(py, [content, pyo3::types::PyBool::new(py, true).to_owned().into_any()])?
+            tuple(py, [content, pyo3::types::PyBool::new(py, true).to_owned().into_any()])?
         } else {
-            PyTuple::new(py, [content])?
+            tuple(py, [content])?
         };
         reduce(maker.bind(py).clone(), args)
     })
@@ -138,7 +153,7 @@ pub unsafe fn typevar_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<b
     let py = Python::assume_attached();
     let var = Bound::from_borrowed_ptr(py, obj);
     let importable = (|| -> PyResult<bool> {
-        let name = var.getattr("__name__")?;
+        let name = var.getattr(name!(py, "__name__")?)?;
         Ok(importable_module(&var, &name)?.is_some())
     })();
     raised(py, importable.map(|i| !i))
@@ -167,19 +182,20 @@ fn typevar_reduce<'py>(var: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) 
             Some(paramspec) => var.is_instance(paramspec.bind(py))?,
             None => false,
         };
+        let attr = |text: &str| getattr(var, text);
         if is_paramspec {
-            let args = [var.getattr("__name__")?, var.getattr("__bound__")?, var.getattr("__covariant__")?, var.getattr("__contravariant__")?, tracker_id];
-            return reduce(r.make_paramspec.bind(py).clone(), PyTuple::new(py, args)?);
+            let args = [attr("__name__")?, attr("__bound__")?, attr("__covariant__")?, attr("__contravariant__")?, tracker_id];
+            return reduce(r.make_paramspec.bind(py).clone(), tuple(py, args)?);
         }
         let args = [
-            var.getattr("__name__")?,
-            var.getattr("__bound__")?,
-            var.getattr("__constraints__")?,
-            var.getattr("__covariant__")?,
-            var.getattr("__contravariant__")?,
+            attr("__name__")?,
+            attr("__bound__")?,
+            attr("__constraints__")?,
+            attr("__covariant__")?,
+            attr("__contravariant__")?,
             tracker_id,
         ];
-        reduce(r.make_typevar.bind(py).clone(), PyTuple::new(py, args)?)
+        reduce(r.make_typevar.bind(py).clone(), tuple(py, args)?)
     }
 }
 
@@ -188,40 +204,49 @@ fn typevar_reduce<'py>(var: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) 
 pub unsafe fn save_file(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |file| {
         let py = file.py();
-        let pickling_error = |message: String| PyErr::from_value(py.import("pickle").and_then(|m| m.getattr("PicklingError")?.call1((message,))).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()));
-        if !file.hasattr("name")? || !file.hasattr("mode")? {
+        let pickling_error = |message: String| -> PyErr {
+            let error = (|| getattr(&import(py, "pickle")?, "PicklingError")?.call1((string(py, &message)?,)))();
+            match error {
+                Ok(error) => PyErr::from_value(error),
+                Err(err) => err,
+            }
+        };
+        let has = |name: &str| -> PyResult<bool> { file.hasattr(string(py, name)?) };
+        let call = |name: &str| -> PyResult<Bound<'_, PyAny>> { file.call_method0(string(py, name)?) };
+        if !has("name")? || !has("mode")? {
             return Err(pickling_error("Cannot pickle files that do not map to an actual file".into()));
         }
-        let sys = py.import("sys")?;
+        let sys = import(py, "sys")?;
         for stream in ["stdout", "stderr"] {
-            if file.is(&sys.getattr(stream)?) {
-                let getattr = py.import("builtins")?.getattr("getattr")?;
-                return reduce(getattr, PyTuple::new(py, [sys.into_any(), pyo3::types::PyString::new(py, stream).into_any()])?);
+            if file.is(&getattr(&sys, stream)?) {
+                let getattr_builtin = getattr(&import(py, "builtins")?, "getattr")?;
+                return reduce(getattr_builtin, tuple(py, [sys.into_any(), string(py, stream)?.into_any()])?);
             }
         }
-        if file.is(&sys.getattr("stdin")?) {
+        if file.is(&getattr(&sys, "stdin")?) {
             return Err(pickling_error("Cannot pickle standard input".into()));
         }
-        if file.getattr("closed")?.is_truthy()? {
+        if getattr(file, "closed")?.is_truthy()? {
             return Err(pickling_error("Cannot pickle closed files".into()));
         }
-        if file.hasattr("isatty")? && file.call_method0("isatty")?.is_truthy()? {
+        if has("isatty")? && call("isatty")?.is_truthy()? {
             return Err(pickling_error("Cannot pickle files that map to tty objects".into()));
         }
-        let mode: String = file.getattr("mode")?.extract()?;
+        let mode: String = getattr(file, "mode")?.extract()?;
         if !mode.contains('r') && !mode.contains('+') {
             return Err(pickling_error(format!("Cannot pickle files that are not opened for reading: {mode}")));
         }
-        let name = file.getattr("name")?;
-        let position = file.call_method0("tell")?;
-        file.call_method1("seek", (0,))?;
-        let contents = file.call_method0("read")?;
-        file.call_method1("seek", (&position,))?;
-        let copy = py.import("io")?.getattr("StringIO")?.call0()?;
-        copy.call_method1("write", (contents,))?;
-        copy.call_method1("seek", (position,))?;
-        copy.setattr("name", name)?;
-        reduce(refs(py)?.file_reconstructor.bind(py).clone(), PyTuple::new(py, [copy])?)
+        let name = getattr(file, "name")?;
+        let position = call("tell")?;
+        let seek = string(py, "seek")?;
+        file.call_method1(&seek, (0,))?;
+        let contents = call("read")?;
+        file.call_method1(&seek, (&position,))?;
+        let copy = getattr(&import(py, "io")?, "StringIO")?.call0()?;
+        copy.call_method1(string(py, "write")?, (contents,))?;
+        copy.call_method1(&seek, (position,))?;
+        copy.setattr(string(py, "name")?, name)?;
+        reduce(refs(py)?.file_reconstructor.bind(py).clone(), tuple(py, [copy])?)
     })
 }
 
@@ -229,8 +254,8 @@ pub unsafe fn save_file(p: &mut Core, obj: *mut PyObject) -> Res {
 pub unsafe fn save_weakset(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |set| {
         let py = set.py();
-        let members = PyList::new(py, set.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
-        reduce(set.get_type().into_any(), PyTuple::new(py, [members])?)
+        let members = crate::pyalloc::list(py, set.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        reduce(set.get_type().into_any(), tuple(py, [members.into_any()])?)
     })
 }
 
@@ -238,8 +263,9 @@ pub unsafe fn save_weakset(p: &mut Core, obj: *mut PyObject) -> Res {
 pub unsafe fn save_getset_descriptor(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |descriptor| {
         let py = descriptor.py();
-        let getattr = py.import("builtins")?.getattr("getattr")?;
-        reduce(getattr, PyTuple::new(py, [descriptor.getattr("__objclass__")?, descriptor.getattr("__name__")?])?)
+        let getattr_builtin = getattr(&import(py, "builtins")?, "getattr")?;
+        let args = [descriptor.getattr(name!(py, "__objclass__")?)?, descriptor.getattr(name!(py, "__name__")?)?];
+        reduce(getattr_builtin, tuple(py, args)?)
     })
 }
 
@@ -249,13 +275,14 @@ pub unsafe fn method_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bo
     let py = Python::assume_attached();
     let method = Bound::from_borrowed_ptr(py, obj);
     let found_again = (|| -> PyResult<bool> {
-        let func = method.getattr("__func__")?;
-        let owner = method.getattr("__self__")?;
-        let Some(name) = func.getattr_opt("__name__")? else { return Ok(false) };
+        let (func_name, self_name) = (name!(py, "__func__")?, name!(py, "__self__")?);
+        let func = method.getattr(func_name)?;
+        let owner = method.getattr(self_name)?;
+        let Some(name) = func.getattr_opt(name!(py, "__name__")?)? else { return Ok(false) };
         let Ok(name) = name.cast_into::<pyo3::types::PyString>() else { return Ok(false) };
         match owner.getattr_opt(name)? {
-            Some(again) => Ok(again.getattr_opt("__func__")?.is_some_and(|f| f.is(&func))
-                && again.getattr_opt("__self__")?.is_some_and(|s| s.is(&owner))),
+            Some(again) => Ok(again.getattr_opt(func_name)?.is_some_and(|f| f.is(&func))
+                && again.getattr_opt(self_name)?.is_some_and(|s| s.is(&owner))),
             None => Ok(false),
         }
     })();
@@ -266,8 +293,9 @@ pub unsafe fn method_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<bo
 pub unsafe fn save_method_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |method| {
         let py = method.py();
-        let method_type = py.import("types")?.getattr("MethodType")?;
-        reduce(method_type, PyTuple::new(py, [method.getattr("__func__")?, method.getattr("__self__")?])?)
+        let method_type = getattr(&import(py, "types")?, "MethodType")?;
+        let args = [method.getattr(name!(py, "__func__")?)?, method.getattr(name!(py, "__self__")?)?];
+        reduce(method_type, tuple(py, args)?)
     })
 }
 
@@ -275,6 +303,6 @@ pub unsafe fn save_method_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
 pub unsafe fn save_dataclass_field_sentinel(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |sentinel| {
         let py = sentinel.py();
-        reduce(refs(py)?.dataclass_field_sentinel.bind(py).clone(), PyTuple::new(py, [sentinel.getattr("name")?])?)
+        reduce(refs(py)?.dataclass_field_sentinel.bind(py).clone(), tuple(py, [sentinel.getattr(name!(py, "name")?)?])?)
     })
 }

@@ -36,9 +36,9 @@ pub(crate) unsafe fn as_pickling_recursion_error() {
     let py = Python::assume_attached();
     let original = PyErr::fetch(py);
     let replaced = (|| -> PyResult<PyErr> {
-        let class = py.import("anethum._errors")?.getattr("PicklingRecursionError")?;
+        let class = crate::pyalloc::getattr(&crate::pyalloc::import(py, "anethum._errors")?, "PicklingRecursionError")?;
         let message = format!("{} (could not pickle the object: excessively deep recursion required)", original.value(py));
-        let error = PyErr::from_value(class.call1((message,))?);
+        let error = PyErr::from_value(class.call1((crate::pyalloc::string(py, &message)?,))?);
         error.set_cause(py, Some(original.clone_ref(py)));
         Ok(error)
     })();

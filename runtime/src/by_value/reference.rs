@@ -6,6 +6,7 @@
 //! `importable_module` here.
 
 use super::refs::refs;
+use crate::pyalloc::name;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule, PyString};
 
@@ -35,7 +36,7 @@ pub fn importable_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>)
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let modules = unsafe { pyo3::ffi::PyImport_GetModuleDict() };
     if modules.is_null() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("unable to get sys.modules"));
+        return Err(crate::pyalloc::error::<pyo3::exceptions::PyRuntimeError>("unable to get sys.modules"));
     }
     Ok(unsafe { Bound::from_borrowed_ptr(py, modules) }.cast_into::<PyDict>()?)
 }
@@ -44,7 +45,7 @@ pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// under `name`; errors while looking are side effects and are ignored.
 fn which_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = obj.py();
-    if let Some(module_name) = obj.getattr_opt(pyo3::intern!(py, "__module__"))? {
+    if let Some(module_name) = obj.getattr_opt(name!(py, "__module__")?)? {
         if !module_name.is_none() {
             return Ok(Some(module_name));
         }
@@ -74,7 +75,7 @@ fn get_attribute<'py>(module: &Bound<'py, PyModule>, name: &Bound<'py, PyAny>) -
         if part == "<locals>" {
             return Ok(None);
         }
-        match current.getattr(part) {
+        match current.getattr(crate::pyalloc::string(module.py(), part)?) {
             Ok(next) => current = next,
             Err(err) if err.is_instance_of::<pyo3::exceptions::PyAttributeError>(module.py()) => return Ok(None),
             Err(err) => return Err(err),
@@ -94,7 +95,7 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
     // Defined inside a function: no lookup can find it (and failing one,
     // with its formatted exception, is what would cost the most here).
-    if let Some(qualname) = super::class_attr::class_attr_opt(obj, pyo3::intern!(py, "__qualname__"))? {
+    if let Some(qualname) = super::class_attr::class_attr_opt(obj, name!(py, "__qualname__")?)? {
         if let Ok(qualname) = qualname.cast_into::<PyString>() {
             if qualname.to_cow()?.contains("<locals>") {
                 return Ok(true);
@@ -108,7 +109,7 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
             module => unsafe { Bound::from_borrowed_ptr(py, module) },
         }
     } else {
-        match super::class_attr::class_attr_opt(obj, pyo3::intern!(py, "__module__"))? {
+        match super::class_attr::class_attr_opt(obj, name!(py, "__module__")?)? {
             Some(module_name) => module_name,
             None => return Ok(false),
         }
@@ -129,7 +130,7 @@ pub fn forced_by_value(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// Whether the module or one of its parent packages is registered with
 /// `anethum.register_pickle_by_value`.
 pub fn is_registered_by_value(module: &Bound<'_, PyModule>) -> PyResult<bool> {
-    let name: String = module.getattr(pyo3::intern!(module.py(), "__name__"))?.extract()?;
+    let name: String = module.getattr(name!(module.py(), "__name__")?)?.extract()?;
     is_registered_name(module.py(), &name)
 }
 
@@ -140,7 +141,7 @@ fn is_registered_name(py: Python<'_>, name: &str) -> PyResult<bool> {
     }
     let mut current = name;
     loop {
-        if registry.contains(current)? {
+        if registry.contains(crate::pyalloc::string(py, current)?)? {
             return Ok(true);
         }
         match current.rfind('.') {

@@ -1,6 +1,7 @@
 //! Python objects the by-value savers need, looked up once on first use
 //! (not at import: `anethum.loaders` imports would be circular then).
 
+use crate::pyalloc::{dict, getattr, import, int, string};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySet};
 
@@ -46,26 +47,29 @@ pub fn refs(py: Python<'_>) -> PyResult<&'static Refs> {
 }
 
 fn load(py: Python<'_>) -> PyResult<Refs> {
-    let loaders = py.import("anethum.loaders")?;
-    let get = |name: &str| loaders.getattr(name).map(Bound::unbind);
-    let types = py.import("types")?;
-    let abc = py.import("abc")?;
-    let typing = py.import("typing")?;
-    let builtin_type_names = PyDict::new(py);
+    let loaders = import(py, "anethum.loaders")?;
+    let get = |name: &str| getattr(&loaders, name).map(Bound::unbind);
+    let types = import(py, "types")?;
+    let abc = import(py, "abc")?;
+    let typing = import(py, "typing")?;
+    let builtin_type_names = dict(py)?;
     for (name, value) in types.dict().iter() {
         if value.get_type().is(&py.get_type::<pyo3::types::PyType>()) {
-            builtin_type_names.set_item(value.as_ptr() as usize, name)?;
+            builtin_type_names.set_item(int(py, value.as_ptr() as usize)?, name)?;
         }
     }
     let probe = py.eval(c"type('_anethum_probe', (), {})", None, None)?;
     let python_class_dealloc = unsafe { (*probe.as_ptr().cast::<pyo3::ffi::PyTypeObject>()).tp_dealloc }
-        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("classes have no tp_dealloc"))?;
+        .ok_or_else(|| crate::pyalloc::error::<pyo3::exceptions::PyRuntimeError>("classes have no tp_dealloc"))?;
     let mut known = Vec::new();
     for (name, value) in loaders.dict().iter() {
         let is_function = value.is_instance_of::<pyo3::types::PyFunction>();
-        if is_function && value.getattr("__module__")?.eq("anethum.loaders")? && !name.extract::<String>()?.starts_with('_') {
-            let module_name = value.getattr("__module__")?;
-            let qualname = value.getattr("__qualname__")?;
+        if is_function
+            && getattr(&value, "__module__")?.eq(string(py, "anethum.loaders")?)?
+            && !name.extract::<String>()?.starts_with('_')
+        {
+            let module_name = getattr(&value, "__module__")?;
+            let qualname = getattr(&value, "__qualname__")?;
             if !qualname.extract::<String>()?.contains('.') {
                 unsafe {
                     known.push((
@@ -97,15 +101,19 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
         make_dict_items: get("make_dict_items")?,
         file_reconstructor: get("file_reconstructor")?,
         dataclass_field_sentinel: get("dataclass_field_sentinel")?,
-        by_value_modules: py.import("anethum._registry")?.getattr("PICKLE_BY_VALUE_MODULES")?.cast_into::<PySet>()?.unbind(),
-        code_type: types.getattr("CodeType")?.unbind(),
-        mappingproxy_type: types.getattr("MappingProxyType")?.unbind(),
-        enum_type: py.import("enum")?.getattr("Enum")?.unbind(),
-        abcmeta: abc.getattr("ABCMeta")?.unbind(),
-        abc_get_dump: abc.getattr("_get_dump")?.unbind(),
-        property_type: py.import("builtins")?.getattr("property")?.unbind(),
-        paramspec_type: typing.getattr("ParamSpec").ok().map(Bound::unbind),
-        builtin_type_ids: builtin_type_names.keys().iter().filter_map(|k| k.extract::<usize>().ok()).collect(),
+        by_value_modules: getattr(&import(py, "anethum._registry")?, "PICKLE_BY_VALUE_MODULES")?.cast_into::<PySet>()?.unbind(),
+        code_type: getattr(&types, "CodeType")?.unbind(),
+        mappingproxy_type: getattr(&types, "MappingProxyType")?.unbind(),
+        enum_type: getattr(&import(py, "enum")?, "Enum")?.unbind(),
+        abcmeta: getattr(&abc, "ABCMeta")?.unbind(),
+        abc_get_dump: getattr(&abc, "_get_dump")?.unbind(),
+        property_type: getattr(&import(py, "builtins")?, "property")?.unbind(),
+        paramspec_type: match getattr(&typing, "ParamSpec") {
+            Ok(paramspec) => Some(paramspec.unbind()),
+            Err(err) if err.is_instance_of::<pyo3::exceptions::PyAttributeError>(py) => None,
+            Err(err) => return Err(err),
+        },
+        builtin_type_ids: crate::pyalloc::keys(&builtin_type_names)?.iter().filter_map(|k| k.extract::<usize>().ok()).collect(),
         builtin_type_names: builtin_type_names.unbind(),
         python_class_dealloc,
     })

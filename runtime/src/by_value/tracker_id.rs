@@ -70,7 +70,7 @@ pub unsafe fn tracker_id<'py>(
                 // On a cycle through a class further out: no id of its own yet.
                 Ok(side) if side.core.met_digest_under_way => return whole_without_id(p),
                 Ok(side) => {
-                    let digest = pyo3::types::PyString::new(py, &hex_digest(side.core.out.as_slice())).into_any();
+                    let digest = super::raised(py, crate::pyalloc::string(py, &hex_digest(side.core.out.as_slice())))?.into_any();
                     (digest, side.core.wrote_class_whole, Some(side))
                 }
                 Err(Failed) => (fallback_id(py)?, false, None),
@@ -102,7 +102,7 @@ pub struct KnownId {
 /// In a side pickle, an object that has an id: the id (in a 1-tuple, which
 /// no str the object could hold looks like), memoized as the object.
 unsafe fn write_id_for(p: &mut Core, obj: *mut PyObject, id: &Bound<'_, PyAny>) -> Res {
-    let marker = super::raised(id.py(), pyo3::types::PyTuple::new(id.py(), [id]))?;
+    let marker = super::raised(id.py(), crate::pyalloc::tuple(id.py(), [id.clone()]))?;
     crate::generated::dispatch::save(p, marker.as_ptr(), false)?;
     crate::save::memo_put(p, obj)
 }
@@ -124,7 +124,7 @@ unsafe fn tracked_id<'py>(obj: &Bound<'py, PyAny>, digest: &Bound<'py, PyAny>) -
     }
     let track = super::refs::refs(py).and_then(|r| r.track_pickled_class.bind(py).call1((digest, obj)));
     let id = super::raised(py, track)?;
-    if let Ok(entry) = pyo3::types::PyTuple::new(py, [digest, &id]) {
+    if let Ok(entry) = crate::pyalloc::tuple(py, [digest.clone(), id.clone()]) {
         cache.insert(obj, entry.as_any());
     }
     Ok(id)
@@ -140,7 +140,10 @@ unsafe fn fallback_id(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
         err.restore(py);
         return Err(Failed);
     }
-    let random = (|| -> PyResult<Bound<'_, PyAny>> { py.import("uuid")?.getattr("uuid4")?.call0()?.getattr("hex") })();
+    let random = (|| -> PyResult<Bound<'_, PyAny>> {
+        let uuid4 = crate::pyalloc::getattr(&crate::pyalloc::import(py, "uuid")?, "uuid4")?;
+        crate::pyalloc::getattr(&uuid4.call0()?, "hex")
+    })();
     super::raised(py, random)
 }
 

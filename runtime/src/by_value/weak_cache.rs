@@ -36,7 +36,11 @@ impl WeakCache {
     /// simply not cached.
     pub fn insert(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) {
         let py = key.py();
-        let Ok(weak) = py.import("weakref").and_then(|m| m.getattr("ref")?.call1((key,))) else { return };
+        // No memory for the weak reference: then it is simply not cached.
+        let weak = crate::pyalloc::name!(py, "weakref")
+            .and_then(|name| py.import(name))
+            .and_then(|m| m.getattr(crate::pyalloc::name!(py, "ref")?)?.call1((key,)));
+        let Ok(weak) = weak else { return };
         let full = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries.as_ref().is_some_and(|map| map.len() >= PURGE_AT)

@@ -52,14 +52,16 @@ unsafe fn deep_attribute(obj: *mut PyObject, names: *mut PyObject) -> Res<Option
     Ok(Some((current, parent)))
 }
 
-/// Like `get_deep_attribute` used for a yes/no check: errors count as "no".
-unsafe fn deep_attribute_is(module: *mut PyObject, names: *mut PyObject, global: *mut PyObject) -> bool {
+/// Like `get_deep_attribute` used for a yes/no check: errors count as
+/// "no", but for MemoryError (a global short of memory is not in `__main__`).
+unsafe fn deep_attribute_is(module: *mut PyObject, names: *mut PyObject, global: *mut PyObject) -> Res<bool> {
     match deep_attribute(module, names) {
-        Ok(Some((found, _))) => found.as_ptr() == global,
-        Ok(None) => false,
+        Ok(Some((found, _))) => Ok(found.as_ptr() == global),
+        Ok(None) => Ok(false),
+        Err(Failed) if exception_matches(ffi::PyExc_MemoryError) => Err(Failed),
         Err(Failed) => {
             ffi::PyErr_Clear();
-            false
+            Ok(false)
         }
     }
 }
@@ -89,7 +91,7 @@ unsafe fn whichmodule(global: *mut PyObject, dotted: *mut PyObject) -> Res<Owned
         if ffi::PyUnicode_Check(name) != 0 && ffi::PyUnicode_CompareWithASCIIString(name, c"__main__".as_ptr()) == 0 {
             continue;
         }
-        if deep_attribute_is(module, dotted, global) {
+        if deep_attribute_is(module, dotted, global)? {
             return Ok(Owned::borrowed(name));
         }
     }
@@ -170,6 +172,11 @@ unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located
     let module_name = whichmodule(obj, dotted.as_ptr())?;
 
     let Some(module) = import_module(module_name.as_ptr())? else {
+        // Short of memory is not "can't be imported" (which sends
+        // functions and classes by value instead).
+        if exception_matches(ffi::PyExc_MemoryError) {
+            return Err(Failed);
+        }
         let message = format!("Can't pickle {}: import of module {} failed", repr(obj), repr(module_name.as_ptr()));
         return Err(pickling_error(&message));
     };
@@ -178,7 +185,7 @@ unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located
     let found = match deep_attribute(module.as_ptr(), dotted.as_ptr()) {
         Ok(found) => found,
         Err(Failed) => {
-            if !exception_matches(ffi::PyExc_Exception) {
+            if !exception_matches(ffi::PyExc_Exception) || exception_matches(ffi::PyExc_MemoryError) {
                 return Err(Failed);
             }
             ffi::PyErr_Clear();

@@ -1,0 +1,28 @@
+"""Allocation-failure injection, CI form: the runner's quick mode must find
+no crash, no hang and no damaged state (see alloc_failure.py)."""
+import io
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import alloc_failure  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not alloc_failure.have_nomemory(),
+    reason="_testcapi.set_nomemory is not available in this Python build")
+
+
+@pytest.mark.slow
+def test_quick_injection_finds_no_crash_hang_or_damage():
+    out = io.StringIO()
+    report = alloc_failure.run(quick=True, out=out)
+    summary = out.getvalue()
+    print(summary)
+    total = report.total
+    assert total.tried > 1000, summary
+    assert (total.crashes, total.hangs, total.damaged, total.wrong) == (0, 0, 0, 0), summary
+    assert report.errors == 0, summary
+    assert not report.out_of_time, summary
