@@ -23,7 +23,8 @@ succeeds (no allocation from k on was needed).
     python alloc_failure.py --cases 'lambda*' --protocols 5 -v
 
 Prints a summary per scenario group: injections tried, crashes, hangs,
-damaged (bytes differ afterwards), wrong (an injected dump that
+damaged (bytes differ afterwards), leaks (a refcount of the pickled object
+or of its items changed across the injection), wrong (an injected dump that
 "succeeded" with other bytes), and the exception types seen. A hang in
 mode "from" is checked against `pickle.dumps` on the same object: CPython
 3.11's eval loop spins forever when every allocation fails inside Python
@@ -33,6 +34,7 @@ such hangs are reported apart ("cpython"), not as failures.
 import argparse
 import collections
 import faulthandler
+import gc
 import fnmatch
 import json
 import os
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 
 HERE = os.path.abspath(__file__)
 PROTOCOLS = (0, 1, 2, 3, 4, 5)
@@ -405,6 +408,17 @@ def child(spec):
     if plain_dump() != baseline:
         emit(unstable=True)
         return
+    # The object and its items, but not shared atoms (small ints, interned
+    # strs) whose counts the interpreter itself moves.
+    items = list(obj) if isinstance(obj, (list, tuple)) else list(obj.values()) if isinstance(obj, dict) else []
+    atoms = (int, float, complex, str, bytes, bool, type(None), type, types.ModuleType)
+    watched = [o for o in [obj] + items if not isinstance(o, atoms)]
+
+    def refcounts():
+        return [sys.getrefcount(o) for o in watched]
+
+    gc.collect()
+    counts = refcounts()
     mode, k, stride, stop = spec["mode"], spec["start"], spec["stride"], spec["stop"]
     deadline = spec["deadline"]
     while stop is None or k < stop:
@@ -453,7 +467,13 @@ def child(spec):
             damaged = True
             after_error = "%s: %r" % (type(exc).__name__, exc)
         wrong = name is None and result != baseline
-        emit(k=k, exc=name, detail=detail, damaged=damaged, after_error=after_error, wrong=wrong)
+        del result
+        leaked = refcounts() != counts
+        if leaked:
+            gc.collect()
+            leaked = refcounts() != counts
+        emit(k=k, exc=name, detail=detail, damaged=damaged, after_error=after_error, wrong=wrong,
+             leaked=leaked)
         if name in CRASH_EXCEPTIONS or damaged:
             return  # the process state is no longer trustworthy
         if mode == "from" and name is None and not wrong:
@@ -571,12 +591,13 @@ class Stats:
         self.hangs = 0
         self.damaged = 0
         self.wrong = 0
+        self.leaks = 0
         self.cpython_hangs = 0  # pickle.dumps hangs there too: CPython's loop, not anethum's
         self.exceptions = collections.Counter()
         self.allocations = []
 
     def bad(self):
-        return self.crashes + self.hangs + self.damaged + self.wrong
+        return self.crashes + self.hangs + self.damaged + self.wrong + self.leaks
 
 
 def run_case(case, mode, start, stride, stop, deadline, timeout, env, report, verbose):
@@ -625,6 +646,9 @@ def run_case(case, mode, start, stride, stop, deadline, timeout, env, report, ve
                 stats.damaged += 1
                 problem = "damaged (next dump differs%s)" % (
                     ": " + record["after_error"] if record["after_error"] else "")
+            elif record.get("leaked"):
+                stats.leaks += 1
+                problem = "leak (a refcount of the object or its items changed)"
             elif record["wrong"]:
                 stats.wrong += 1
                 problem = "wrong (succeeded with other bytes)"
@@ -743,20 +767,22 @@ def run(quick=False, duration=None, protocols=None, names=None, max_per_mode=Non
 def print_summary(report, out):
     print("\nallocation-failure injection: %.0fs%s" % (
         report.seconds, " (stopped at the time limit)" if report.out_of_time else ""), file=out)
-    print("%-12s %8s %7s %5s %7s %5s %7s  %s" % ("group", "tried", "crashes", "hangs", "damaged", "wrong",
-                                                 "cpython", "allocations per dump / outcomes"), file=out)
+    print("%-12s %8s %7s %5s %7s %5s %5s %7s  %s" % ("group", "tried", "crashes", "hangs", "damaged", "leaks",
+                                                     "wrong", "cpython", "allocations per dump / outcomes"),
+          file=out)
     total = Stats()
     for group, stats in report.items():
         allocs = stats.allocations
         span = "%d-%d" % (min(allocs), max(allocs)) if allocs else "-"
         outcomes = ", ".join("%s %d" % kv for kv in stats.exceptions.most_common())
-        print("%-12s %8d %7d %5d %7d %5d %7d  %s; %s" % (group, stats.tried, stats.crashes, stats.hangs,
-                                                       stats.damaged, stats.wrong, stats.cpython_hangs, span,
-                                                       outcomes), file=out)
-        for field in ("tried", "crashes", "hangs", "damaged", "wrong", "cpython_hangs"):
+        print("%-12s %8d %7d %5d %7d %5d %5d %7d  %s; %s" % (group, stats.tried, stats.crashes, stats.hangs,
+                                                           stats.damaged, stats.leaks, stats.wrong,
+                                                           stats.cpython_hangs, span, outcomes), file=out)
+        for field in ("tried", "crashes", "hangs", "damaged", "leaks", "wrong", "cpython_hangs"):
             setattr(total, field, getattr(total, field) + getattr(stats, field))
-    print("%-12s %8d %7d %5d %7d %5d %7d" % ("total", total.tried, total.crashes, total.hangs, total.damaged,
-                                              total.wrong, total.cpython_hangs), file=out)
+    print("%-12s %8d %7d %5d %7d %5d %5d %7d" % ("total", total.tried, total.crashes, total.hangs,
+                                                  total.damaged, total.leaks, total.wrong, total.cpython_hangs),
+          file=out)
     print("(cpython: hangs where pickle.dumps hangs as well, CPython's own loop; not counted as failures)",
           file=out)
     if report.errors:

@@ -23,6 +23,6 @@ def test_quick_injection_finds_no_crash_hang_or_damage():
     print(summary)
     total = report.total
     assert total.tried > 1000, summary
-    assert (total.crashes, total.hangs, total.damaged, total.wrong) == (0, 0, 0, 0), summary
+    assert (total.crashes, total.hangs, total.damaged, total.leaks, total.wrong) == (0, 0, 0, 0, 0), summary
     assert report.errors == 0, summary
     assert not report.out_of_time, summary
