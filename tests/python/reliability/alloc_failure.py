@@ -291,11 +291,35 @@ def make_picklers():
             return buffer.getvalue()
         return write
 
+    def made_before(cls):
+        # The Pickler is made before the injection starts: on CPython 3.13.0
+        # an instance attribute set under failing allocations (what this
+        # __init__ does) corrupts the heap by itself, with a subclass of
+        # pickle.Pickler or of a plain class alike.
+        state = {}
+
+        def prepare():
+            state["buffer"] = io.BytesIO()
+            state["pickler"] = cls(state["buffer"], state["proto"])
+
+        def write(obj, proto):
+            state["proto"] = proto
+            if "pickler" not in state:
+                prepare()
+            try:
+                state["pickler"].dump(obj)
+                return state["buffer"].getvalue()
+            finally:
+                state.pop("pickler", None)
+        write.prepare = prepare
+        write.state = state
+        return write
+
     return {
         "pickler_persistent_id": with_pickler(PersistentIds),
         "pickler_reducer_override": with_pickler(Override),
         "pickler_class_dispatch_table": with_pickler(ClassTable),
-        "pickler_instance_dispatch_table": with_pickler(InstanceTable),
+        "pickler_instance_dispatch_table": made_before(InstanceTable),
         "pickler_plain": with_pickler(anethum.Pickler),
     }
 
@@ -348,8 +372,14 @@ def make_writer(name, proto, scratch):
         write.prepare = prepare
         write.collect = lambda: b"".join(sink.chunks)
         return write
-    picklers = make_picklers()
-    return lambda obj: picklers[name](obj, proto)
+    pickler_write = make_picklers()[name]
+
+    def write(obj):
+        return pickler_write(obj, proto)
+    if hasattr(pickler_write, "prepare"):
+        pickler_write.state["proto"] = proto
+        write.prepare = pickler_write.prepare
+    return write
 
 
 # Which objects each non-default writer is tried on (the rest use dumps).
