@@ -3,7 +3,9 @@
 # built for a debug CPython: Debian's python3.11-dbg (Py_DEBUG), with
 # PYTHONMALLOC=debug and -X dev. Its assertions catch refcount and GIL
 # misuse, use of freed memory (the debug allocator poisons it) and
-# buffer overruns that a release interpreter hides.
+# buffer overruns that a release interpreter hides; and
+# tests/python/test_total_refcount.py, which needs sys.gettotalrefcount,
+# runs only here.
 #
 #   scripts/debug_python.sh          # the whole suite (what CI runs)
 #   scripts/debug_python.sh --full   # the same with hypothesis' "dev" profile
@@ -11,8 +13,9 @@
 #   scripts/debug_python.sh -- ARGS  # extra pytest arguments (e.g. -k by_value)
 #
 # Installs python3.11-dbg, python3.11-venv, python3.11-dev and
-# libpython3.11-testsuite with apt when missing (as root, or through sudo). numpy has no cp311d wheels, so only
-# pytest and hypothesis are installed; the numpy tests skip.
+# libpython3.11-testsuite (test.pickletester) with apt when missing (as
+# root, or through sudo). numpy has no cp311d wheels, so only pytest and
+# hypothesis are installed; the numpy tests skip.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -28,7 +31,6 @@ while [ $# -gt 0 ]; do
 done
 
 DBG_PYTHON=/usr/bin/python3.11-dbg
-# libpython3.11-testsuite: test.pickletester, for tests/cpython.
 DBG_PACKAGES="python3.11-dbg python3.11-venv python3.11-dev libpython3.11-testsuite"
 
 install_dbg_python() {
@@ -63,7 +65,7 @@ rm -rf "$venv"
 say "building anethum for $DBG_PYTHON"
 # Release profile (deep graphs need optimized stack frames), plus Rust's
 # debug assertions and overflow checks; no LTO, to build faster.
-wheels="$ROOT/wheels-dbg"
+wheels="$ROOT/wheels/py311d"
 rm -rf "$wheels"
 (CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-py311d}" \
   CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
