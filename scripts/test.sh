@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: generated code in step with the spec, the Rust tests,
 # then for each CPython (ANETHUM_PYTHONS, default 3.9 … 3.13) a fresh wheel
-# installed into a fresh venv and the whole Python suite against it.
+# installed into a fresh venv and the whole Python suite against it; then
+# the suite on a debug CPython (scripts/debug_python.sh) and the by-value
+# tests under valgrind (scripts/valgrind.sh).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -32,6 +34,16 @@ for minor in $pythons; do
     failed="$failed $minor"
   fi
 done
+
+# Reliability runs, in their CI forms (the --full forms are for soak runs):
+# the whole suite on a debug CPython 3.11, and the by-value tests under
+# valgrind. ANETHUM_RELIABILITY=0 skips them.
+if [ "${ANETHUM_RELIABILITY:-1}" != 0 ]; then
+  say "debug CPython 3.11 (Py_DEBUG, PYTHONMALLOC=debug, -X dev): the whole suite"
+  bash "$ROOT/scripts/debug_python.sh" || failed="$failed 3.11-dbg"
+  say "valgrind memcheck: by-value tests (CI subset)"
+  bash "$ROOT/scripts/valgrind.sh" || failed="$failed 3.11-valgrind"
+fi
 
 if [ -n "$failed" ]; then
   echo "FAILED on CPython:$failed" >&2

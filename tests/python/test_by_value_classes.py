@@ -375,6 +375,36 @@ def test_class_in_weakset(protocol):
     assert sorted(x.v for x in ws) == [1, 2] and type(got[0]) is Item
 
 
+def test_slots_in_subprocess():
+    """Loaded where the class is unknown (no tracker hit), a slotted class
+    is made with its slots: member descriptors, no instance __dict__."""
+    def make():
+        class S:
+            __slots__ = ("a", "b")
+
+            def __init__(self, a, b):
+                self.a, self.b = a, b
+
+        class Open:
+            __slots__ = ("x", "__dict__")
+        return S, S(1, 2), Open
+    roundtrip_in_subprocess(make(), """
+        import types
+        S, s, Open = obj
+        assert isinstance(S.__dict__["a"], types.MemberDescriptorType)
+        assert not hasattr(s, "__dict__") and (s.a, s.b) == (1, 2)
+        try:
+            s.c = 3
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError("a slotted instance took a new attribute")
+        o = Open()
+        o.x, o.y = 1, 2
+        assert isinstance(Open.__dict__["x"], types.MemberDescriptorType) and o.__dict__ == {"y": 2}
+    """)
+
+
 def test_classes_in_subprocess():
     def make():
         @dataclasses.dataclass

@@ -316,6 +316,15 @@ fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
             kwargs.set_item(string(py, "__dict__")?, dict_attr)?;
         }
     }
+    // Slots are made when the class is: `__slots__` set afterwards (by
+    // class_setstate) makes no member descriptors, and instances loaded in
+    // another process would get a `__dict__` instead. Not for a
+    // typing.NamedTuple class (`_fields` and `__orig_bases__`): its
+    // metaclass refuses `__slots__` in the namespace and sets it itself.
+    let named_tuple = own.contains("_fields")? && own.contains("__orig_bases__")?;
+    if let Some(slots) = own.get_item("__slots__")?.filter(|_| !named_tuple) {
+        kwargs.set_item("__slots__", slots)?;
+    }
     Ok(kwargs)
 }
 
