@@ -321,9 +321,9 @@ fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     // another process would get a `__dict__` instead. Not for a
     // typing.NamedTuple class (`_fields` and `__orig_bases__`): its
     // metaclass refuses `__slots__` in the namespace and sets it itself.
-    let named_tuple = own.contains("_fields")? && own.contains("__orig_bases__")?;
-    if let Some(slots) = own.get_item("__slots__")?.filter(|_| !named_tuple) {
-        kwargs.set_item("__slots__", slots)?;
+    let named_tuple = own.contains(name!(py, "_fields")?)? && own.contains(name!(py, "__orig_bases__")?)?;
+    if let Some(slots) = own.get_item(name!(py, "__slots__")?)?.filter(|_| !named_tuple) {
+        kwargs.set_item(string(py, "__slots__")?, slots)?;
     }
     Ok(kwargs)
 }
