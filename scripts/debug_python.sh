@@ -80,7 +80,7 @@ say "the suite under $DBG_PYTHON with PYTHONMALLOC=debug -X dev (hypothesis prof
 start=$SECONDS
 # Run from a directory without the source tree, so the installed wheel is tested.
 # PYTHONDEVMODE=1 is -X dev.
-(cd "$ROOT/tests" && PYTHONMALLOC=debug PYTHONDEVMODE=1 PYTHONFAULTHANDLER=1 HYPOTHESIS_PROFILE="$profile" \
+(cd "$ROOT/tests" && ANETHUM_ALLOC_PER_MODE="${ANETHUM_ALLOC_PER_MODE:-8}" PYTHONMALLOC=debug PYTHONDEVMODE=1 PYTHONFAULTHANDLER=1 HYPOTHESIS_PROFILE="$profile" \
   run_pytest "$venv/bin/python" -q -p no:cacheprovider \
     "$ROOT/tests/python" "$ROOT/tests/cpython" ${pytest_args[@]+"${pytest_args[@]}"})
 say "debug interpreter: suite passed in $((SECONDS - start)) s"
