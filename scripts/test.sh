@@ -31,7 +31,7 @@ for minor in $pythons; do
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
   # The allocation-failure injection runs its full quick form on 3.11 and a
   # lighter stride on the other versions (CI time; the soak runs it all).
-  per_mode=12; [ "$minor" = 3.11 ] && per_mode=0
+  per_mode=8; [ "$minor" = 3.11 ] && per_mode=0
   # Run from a directory without the source tree, so the installed wheel is tested.
   if ! (cd "$ROOT/tests" && ANETHUM_ALLOC_PER_MODE="$per_mode" run_pytest "$venv/bin/python" -q -p no:cacheprovider "$ROOT/tests/python" "$ROOT/tests/cpython"); then
     failed="$failed $minor"
