@@ -5,6 +5,7 @@
 use pyo3::ffi::{self, PyObject};
 
 const MIN_SIZE: usize = 8;
+const SIDE_SIZE: usize = 256;
 const PERTURB_SHIFT: u32 = 5;
 
 #[derive(Clone, Copy)]
@@ -21,9 +22,10 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// The smallest memo, for a side pickle (no size hint).
+    /// A memo for a side pickle (no size hint): room for a class's state
+    /// without regrowing.
     pub fn small() -> Memo {
-        Memo { table: vec![EMPTY; MIN_SIZE], used: 0 }
+        Memo { table: vec![EMPTY; SIDE_SIZE], used: 0 }
     }
 }
 
