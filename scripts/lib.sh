@@ -8,7 +8,8 @@ TEST_DEPS="pytest hypothesis numpy"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH.
+# The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH,
+# else (3.14, 3.15) Debian sid's, unpacked into a cache by scripts/python.sh.
 python_for() {
   local minor="$1" found=""
   for candidate in "$PYENV_ROOT"/versions/"$minor".*/bin/python; do
@@ -16,6 +17,11 @@ python_for() {
   done
   if [ -z "$found" ] && command -v "python$minor" >/dev/null; then
     found="$(command -v "python$minor")"
+  fi
+  if [ -z "$found" ]; then
+    case "$minor" in
+      3.14|3.15) found="$(bash "$ROOT/scripts/python.sh" --from-sid "$minor")" || found="" ;;
+    esac
   fi
   [ -n "$found" ] || { echo "no CPython $minor found (looked in $PYENV_ROOT/versions and PATH)" >&2; return 1; }
   echo "$found"
