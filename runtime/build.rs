@@ -3,7 +3,7 @@
 
 use std::{env, fs, path::PathBuf};
 
-const SUPPORTED_MINORS: std::ops::RangeInclusive<u8> = 9..=13;
+const SUPPORTED_MINORS: std::ops::RangeInclusive<u8> = 9..=15;
 
 fn main() {
     pyo3_build_config::use_pyo3_cfgs();
@@ -11,14 +11,14 @@ fn main() {
 
     let config = pyo3_build_config::get();
     let version = config.version();
-    println!("cargo:rustc-check-cfg=cfg(anethum_py, values(\"39\",\"310\",\"311\",\"312\",\"313\"))");
+    println!("cargo:rustc-check-cfg=cfg(anethum_py, values(\"39\",\"310\",\"311\",\"312\",\"313\",\"314\",\"315\"))");
     if config.is_free_threaded() {
         println!("cargo::error=anethum: free-threaded CPython builds are not supported yet");
         return;
     }
     if version.major != 3 || !SUPPORTED_MINORS.contains(&version.minor) {
         println!(
-            "cargo::error=anethum: CPython {}.{} is not supported; anethum builds for CPython 3.9 to 3.13",
+            "cargo::error=anethum: CPython {}.{} is not supported; anethum builds for CPython 3.9 to 3.15",
             version.major, version.minor
         );
         return;

@@ -8,7 +8,8 @@ TEST_DEPS="pytest hypothesis numpy"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH.
+# The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH,
+# else (3.14, 3.15) Debian sid's, unpacked into a cache by scripts/python.sh.
 python_for() {
   local minor="$1" found=""
   for candidate in "$PYENV_ROOT"/versions/"$minor".*/bin/python; do
@@ -17,15 +18,44 @@ python_for() {
   if [ -z "$found" ] && command -v "python$minor" >/dev/null; then
     found="$(command -v "python$minor")"
   fi
+  if [ -z "$found" ]; then
+    case "$minor" in
+      3.14|3.15) found="$(bash "$ROOT/scripts/python.sh" --from-sid "$minor")" || found="" ;;
+    esac
+  fi
   [ -n "$found" ] || { echo "no CPython $minor found (looked in $PYENV_ROOT/versions and PATH)" >&2; return 1; }
   echo "$found"
 }
 
 # A venv at $2 for interpreter $1 with maturin and the test dependencies.
+# Where ensurepip can't install pip (Debian's 3.14/3.15 from scripts/python.sh
+# look for system wheels), the venv is made --without-pip
+# and pip is bootstrapped from a pip wheel that another CPython downloads
+# from PyPI (cached in ${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheels).
 make_venv() {
   local python="$1" venv="$2"
   if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv"
+    # ensurepip is usable when a plain venv works; on the sid 3.14/3.15 it
+    # picks bookworm's pip 23.0.1 from /usr/share/python-wheels and fails.
+    if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+      rm -rf "$venv"
+      "$python" -m venv --without-pip "$venv"
+      local target wheels="${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheels" whl="" other m
+      target="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+      whl="$(ls "$wheels"/pip-*-py3-none-any.whl 2>/dev/null | sort -V | tail -1 || true)"
+      if [ -z "$whl" ]; then
+        for m in 3.13 3.12 3.11 3.10 3.9; do
+          other="$(python_for "$m" 2>/dev/null)" && "$other" -m pip --version >/dev/null 2>&1 && break
+          other=""
+        done
+        [ -n "$other" ] || { echo "make_venv: no CPython with pip to download pip for $python" >&2; return 1; }
+        mkdir -p "$wheels"
+        "$other" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+          --python-version "$target" -d "$wheels" pip >&2
+        whl="$(ls "$wheels"/pip-*-py3-none-any.whl | sort -V | tail -1)"
+      fi
+      "$venv/bin/python" "$whl/pip" install -q --disable-pip-version-check --no-index "$whl" >&2
+    fi
   fi
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   "$venv/bin/python" -m pip install -q --disable-pip-version-check maturin $TEST_DEPS

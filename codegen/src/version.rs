@@ -11,12 +11,14 @@ pub struct PyVersion {
 }
 
 /// Every version anethum generates code for, oldest first.
-pub const SUPPORTED: [PyVersion; 5] = [
+pub const SUPPORTED: [PyVersion; 7] = [
     PyVersion::new(9),
     PyVersion::new(10),
     PyVersion::new(11),
     PyVersion::new(12),
     PyVersion::new(13),
+    PyVersion::new(14),
+    PyVersion::new(15),
 ];
 
 impl PyVersion {

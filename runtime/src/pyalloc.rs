@@ -87,11 +87,32 @@ pub fn intern<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>
         let mut ptr = string(py, text)?.into_ptr();
         ffi::PyUnicode_InternInPlace(&mut ptr);
         let interned = Bound::from_owned_ptr(py, ptr);
-        if (*ptr.cast::<ffi::PyASCIIObject>()).interned() == 0 {
+        if interned_state(ptr) == 0 {
             ffi::PyErr_NoMemory();
             return Err(PyErr::fetch(py));
         }
         Ok(interned.cast_into_unchecked())
+    }
+}
+
+/// `PyUnicode_CHECK_INTERNED(op)` (a C inline function, not in the ABI).
+unsafe fn interned_state(op: *mut ffi::PyObject) -> u32 {
+    unsafe {
+        #[cfg(not(Py_3_14))]
+        {
+            (*op.cast::<ffi::PyASCIIObject>()).interned()
+        }
+        // pyo3-ffi 0.30 has no bitfield accessors from 3.14 on. With the
+        // GIL, `state` still starts with `unsigned int interned:2`, which
+        // GCC and Clang put in the lowest bits (the highest on big-endian).
+        #[cfg(all(Py_3_14, target_endian = "little"))]
+        {
+            (*op.cast::<ffi::PyASCIIObject>()).state & 0b11
+        }
+        #[cfg(all(Py_3_14, target_endian = "big"))]
+        {
+            (*op.cast::<ffi::PyASCIIObject>()).state >> 30
+        }
     }
 }
 

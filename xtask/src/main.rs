@@ -16,7 +16,7 @@ use anethum_codegen::{PyVersion, SUPPORTED};
 const USAGE: &str = "\
 usage: cargo xtask gen (--py 3.N | --all) [--check] [--refresh-facts] [--python PATH]
 
-  --py 3.N          one CPython minor version (3.9 to 3.13)
+  --py 3.N          one CPython minor version (3.9 to 3.15)
   --all             every supported version
   --check           write nothing; fail if any file is stale, missing or edited by hand
   --refresh-facts   re-read facts/py3N.toml from the interpreter before generating
@@ -54,7 +54,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 let v = it.next().ok_or("--py needs a version, e.g. --py 3.11")?;
                 let v: PyVersion = v.parse()?;
                 if !v.is_supported() {
-                    return Err(format!("CPython {v} is not supported (3.9 to 3.13)"));
+                    return Err(format!("CPython {v} is not supported (3.9 to 3.15)"));
                 }
                 opts.versions.push(v);
             }

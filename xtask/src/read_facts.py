@@ -37,7 +37,7 @@ def inline_cache_entries():
     entries = getattr(dis, "_inline_cache_entries", None)
     if entries is None:
         return None
-    if isinstance(entries, dict):  # 3.13+: name -> count
+    if hasattr(entries, "items"):  # 3.13+: name -> count (3.15: a frozendict, not a dict)
         items = entries.items()
     else:  # 3.11, 3.12: list indexed by opcode
         items = ((dis.opname[op], n) for op, n in enumerate(entries))
