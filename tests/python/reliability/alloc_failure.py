@@ -398,7 +398,13 @@ EXTRA_WRITERS = {
     "pickler_instance_dispatch_table": ["set", "closure", "dataclass"],
 }
 # Objects that `pickle` itself only pickles from some protocol on.
-MIN_PROTOCOL = {"slots_instance": 2}
+MIN_PROTOCOL = {"slots_instance": 2, "dataclass": 2}
+# The same for one writer: persistent ids of protocol 0 must be ASCII.
+MIN_PROTOCOL_FOR = {("pickler_persistent_id", "str"): 1}
+
+
+def min_protocol(case, writer):
+    return max(MIN_PROTOCOL.get(case, 0), MIN_PROTOCOL_FOR.get((writer, case), 0))
 
 
 # --------------------------------------------------------------------------
@@ -529,7 +535,7 @@ def all_cases(protocols, names=None):
         if names and not any(fnmatch.fnmatch(case, n) for n in names):
             continue
         for proto in protocols:
-            if proto >= MIN_PROTOCOL.get(case, 0):
+            if proto >= min_protocol(case, "dumps"):
                 out.append((group, case, "dumps", proto))
     for writer, cases in EXTRA_WRITERS.items():
         group = "files" if writer.startswith("dump_") else "picklers"
@@ -537,7 +543,8 @@ def all_cases(protocols, names=None):
             if names and not any(fnmatch.fnmatch(case, n) for n in names):
                 continue
             for proto in protocols:
-                out.append((group, case, writer, proto))
+                if proto >= min_protocol(case, writer):
+                    out.append((group, case, writer, proto))
     return out
 
 
@@ -763,10 +770,14 @@ def run(quick=False, duration=None, protocols=None, names=None, max_per_mode=Non
             max_per_mode = 40
         # Each case at two protocols, rotating so every protocol is covered.
         if protocols is None:
-            chosen = []
-            for i, case in enumerate([c for c in cases if c[3] == 0]):
-                for proto in (PROTOCOLS[i % 6], PROTOCOLS[(i + 3) % 6]):
-                    chosen.append(case[:3] + (proto,))
+            chosen, seen = [], []
+            for case in cases:
+                if case[:3] not in seen:
+                    seen.append(case[:3])
+            for i, case in enumerate(seen):
+                low = min_protocol(case[1], case[2])
+                for proto in sorted({max(PROTOCOLS[i % 6], low), max(PROTOCOLS[(i + 3) % 6], low)}):
+                    chosen.append(case + (proto,))
             cases = chosen
     for case in cases:
         if deadline and time.time() > deadline:
