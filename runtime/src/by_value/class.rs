@@ -97,13 +97,13 @@ pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
         Tracked::Whole(id, side) => (id, side),
         Tracked::Written => return Ok(()),
     };
-    let reduce = raised(py, with_tracker_id(&anonymous, &id))?;
     if p.proto < 2 {
-        return save_reduced(p, obj, Ok(reduce));
+        return save_reduced(p, obj, with_tracker_id(&anonymous, &id));
     }
-    // Written directly: the argument tuple and the state are not memoized.
-    let parts = raised(py, ClassReduce::unpack(&reduce))?;
-    let args: Vec<*mut PyObject> = parts.args.iter().map(|arg| arg.as_ptr()).collect();
+    // Written directly: the argument tuple and the state are not memoized;
+    // the anonymous reduction's arguments serve, with the id in its place.
+    let mut args: Vec<*mut PyObject> = parts.args.iter().map(|arg| arg.as_ptr()).collect();
+    args[raised(py, tracker_id_arg(py, &parts.constructor))?] = id.as_ptr();
     if !write_call(p, obj, parts.constructor.as_ptr(), &args)? {
         return Ok(());
     }
@@ -173,13 +173,18 @@ fn builtin_type_reduce<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'p
 fn with_tracker_id<'py>(reduce: &Bound<'py, PyAny>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = reduce.py();
     let reduce = reduce.cast::<PyTuple>()?;
-    let constructor = reduce.get_item(0)?;
-    let at = if constructor.is(refs(py)?.make_skeleton_enum.bind(py)) { ENUM_TRACKER_ID_ARG } else { CLASS_TRACKER_ID_ARG };
+    let at = tracker_id_arg(py, &reduce.get_item(0)?)?;
     let mut args: Vec<Bound<'py, PyAny>> = reduce.get_item(1)?.cast_into::<PyTuple>()?.iter().collect();
     args[at] = id.clone();
     let mut parts: Vec<Bound<'py, PyAny>> = reduce.iter().collect();
     parts[1] = crate::pyalloc::tuple(py, args)?.into_any();
     Ok(crate::pyalloc::tuple(py, parts)?.into_any())
+}
+
+/// Where the tracker id sits among the arguments of `constructor`.
+fn tracker_id_arg(py: Python<'_>, constructor: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let r = refs(py)?;
+    Ok(if constructor.is(r.make_skeleton_enum.bind(py)) { ENUM_TRACKER_ID_ARG } else { CLASS_TRACKER_ID_ARG })
 }
 
 /// Where the tracker id sits in the arguments of `make_skeleton_enum` and
