@@ -68,3 +68,59 @@ pub unsafe fn type_name(obj: *mut PyObject) -> String {
 pub unsafe fn exception_matches(exc: *mut PyObject) -> bool {
     ffi::PyErr_ExceptionMatches(exc) != 0
 }
+
+/// Replaces the exception that is set with `exc_type(message)`, the old
+/// one as its `__context__` (`_PyErr_ChainExceptions1` in `_pickle.c`).
+pub unsafe fn raise_from_current(exc_type: *mut PyObject, message: &str) -> Failed {
+    let context = take_raised();
+    raise(exc_type, message);
+    if !context.is_null() {
+        let new = take_raised();
+        if new.is_null() {
+            ffi::Py_DECREF(context);
+        } else {
+            ffi::PyException_SetContext(new, context);
+            restore_raised(new);
+        }
+    }
+    Failed
+}
+
+/// The exception that is set, normalized and taken out of the thread
+/// state (a new reference, or null).
+#[cfg(Py_3_12)]
+pub unsafe fn take_raised() -> *mut PyObject {
+    ffi::PyErr_GetRaisedException()
+}
+
+/// Sets `value` (an exception instance, stolen) as the current exception.
+#[cfg(Py_3_12)]
+pub unsafe fn restore_raised(value: *mut PyObject) {
+    if !value.is_null() {
+        ffi::PyErr_SetRaisedException(value);
+    }
+}
+
+#[cfg(not(Py_3_12))]
+#[allow(deprecated)]
+pub unsafe fn take_raised() -> *mut PyObject {
+    let (mut kind, mut value, mut traceback) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+    ffi::PyErr_Fetch(&mut kind, &mut value, &mut traceback);
+    ffi::PyErr_NormalizeException(&mut kind, &mut value, &mut traceback);
+    if !value.is_null() && !traceback.is_null() {
+        ffi::PyException_SetTraceback(value, traceback);
+    }
+    ffi::Py_XDECREF(kind);
+    ffi::Py_XDECREF(traceback);
+    value
+}
+
+#[cfg(not(Py_3_12))]
+#[allow(deprecated)]
+pub unsafe fn restore_raised(value: *mut PyObject) {
+    if !value.is_null() {
+        let kind = ffi::Py_TYPE(value).cast::<PyObject>();
+        ffi::Py_INCREF(kind);
+        ffi::PyErr_Restore(kind, value, ffi::PyException_GetTraceback(value));
+    }
+}

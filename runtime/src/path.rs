@@ -83,13 +83,70 @@ pub unsafe fn short(obj: *mut PyObject) -> String {
     if text.chars().count() > 60 { format!("{}...", text.chars().take(57).collect::<String>()) } else { text }
 }
 
+/// One of `_pickle.c`'s notes (3.14+, gh-122213), added to the exception
+/// as it unwinds through a saver. Rendered only on failure.
+pub enum Note {
+    /// `when serializing {type} item {i}`: a list, tuple or listitems item.
+    Item(*mut PyObject, isize),
+    /// `when serializing {type} item {key!r}`: a dict or dictitems value.
+    Value(*mut PyObject, *mut PyObject),
+    /// `when serializing {type} element`: a set or frozenset member.
+    Element(*mut PyObject),
+    /// `when serializing {type} {part}`: part of a reduction (`class`,
+    /// `reconstructor arguments`, `state`, ...), or `object` for the whole.
+    Part(*mut PyObject, &'static str),
+}
+
+/// Adds `note` to the exception that is set, on the versions whose pickle
+/// does; returns `Failed` so savers can write `.map_err(|_| note(..))`.
+#[cold]
+pub unsafe fn note(note: Note) -> Failed {
+    if crate::generated::facts::behaviour::ERROR_NOTES {
+        annotate_current_exception(|| match note {
+            Note::Item(container, i) => format!("when serializing {} item {i}", qualified_type_name(container)),
+            Note::Value(container, key) => {
+                format!("when serializing {} item {}", qualified_type_name(container), repr(key))
+            }
+            Note::Element(container) => format!("when serializing {} element", qualified_type_name(container)),
+            Note::Part(obj, part) => format!("when serializing {} {part}", qualified_type_name(obj)),
+        });
+    }
+    Failed
+}
+
+/// `%T` of `PyUnicode_FromFormat`: the fully qualified name of the
+/// object's type (`builtins.` and `__main__.` left out); `NoneType` for a
+/// missing object, as pickle.py's `_T(None)`.
+pub unsafe fn qualified_type_name(obj: *mut PyObject) -> String {
+    if obj.is_null() {
+        return String::from("NoneType");
+    }
+    let tp = ffi::Py_TYPE(obj);
+    if (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+        return crate::error::type_name(obj);
+    }
+    let name = |attr: &std::ffi::CStr| {
+        let value = ffi::PyObject_GetAttrString(tp.cast(), attr.as_ptr());
+        if value.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let text = if ffi::PyUnicode_Check(value) != 0 { Some(crate::error::str_of(value)) } else { None };
+        ffi::Py_DECREF(value);
+        text
+    };
+    let qualname = name(c"__qualname__").unwrap_or_else(|| crate::error::type_name(obj));
+    match name(c"__module__") {
+        Some(module) if module != "builtins" && module != "__main__" => format!("{module}.{qualname}"),
+        _ => qualname,
+    }
+}
+
 /// Adds a note to the exception that is set (3.11+: `add_note`; before,
 /// the `__notes__` list is set so tools can still find it). The note is
 /// made with the exception put aside, since it runs `repr()`.
 pub unsafe fn annotate_current_exception(make_note: impl FnOnce() -> String) {
-    let (mut kind, mut value, mut traceback) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
-    ffi::PyErr_Fetch(&mut kind, &mut value, &mut traceback);
-    ffi::PyErr_NormalizeException(&mut kind, &mut value, &mut traceback);
+    let value = crate::error::take_raised();
     if !value.is_null() {
         let note = make_note();
         let text = ffi::PyUnicode_FromStringAndSize(note.as_ptr().cast(), note.len() as isize);
@@ -113,5 +170,5 @@ pub unsafe fn annotate_current_exception(make_note: impl FnOnce() -> String) {
             ffi::PyErr_Clear();
         }
     }
-    ffi::PyErr_Restore(kind, value, traceback);
+    crate::error::restore_raised(value);
 }

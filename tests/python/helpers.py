@@ -1,6 +1,7 @@
 """Comparison helpers: anethum's output against the stdlib C pickler's."""
 import difflib
 import io
+import sys
 import pickle
 import pickletools
 
@@ -130,6 +131,12 @@ def assert_same_outcome(pickle_call, anethum_call):
             "pickle gave %s, anethum gave %s" % (short(exp), short(act)))
         if exp_kind == "raise":
             assert str(act), "empty message on %r" % (type(act),)
+            if sys.version_info >= (3, 14):
+                # From 3.14 pickle notes where the error happened, step by
+                # step (gh-122213); anethum must give the same notes.
+                assert getattr(act, "__notes__", None) == getattr(exp, "__notes__", None), (
+                    "notes: pickle %r, anethum %r" % (getattr(exp, "__notes__", None),
+                                                      getattr(act, "__notes__", None)))
         return exp
     assert_bytes_equal(exp, act)
     return exp

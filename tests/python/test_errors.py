@@ -1,6 +1,7 @@
 """Bad input raises the same exception type as pickle, and never crashes."""
 import io
 import pickle
+import sys
 import threading
 
 import pytest
@@ -90,7 +91,13 @@ def test_unpicklable_nested(name, proto):
         with pytest.raises(Exception) as info:
             anethum.dumps(obj, proto)
         notes = getattr(info.value, "__notes__", [])
-        assert any("obj[1]['x'][0]" in note for note in notes), notes
+        if sys.version_info >= (3, 14):
+            # pickle's own notes, one per level (compared with pickle's
+            # above), instead of anethum's one-line path.
+            assert notes[-3:] == ["when serializing tuple item 0", "when serializing dict item 'x'",
+                                  "when serializing list item 1"], notes
+        else:
+            assert any("obj[1]['x'][0]" in note for note in notes), notes
 
 
 @pytest.mark.parametrize("name", sorted(BY_VALUE))

@@ -25,7 +25,10 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 /// Writes pickles to `file` (anything with a `write(bytes)` method), byte
 /// for byte as `pickle.Pickler` does. Subclasses may define
 /// `persistent_id(obj)`, `reducer_override(obj)` and `dispatch_table`.
-#[pyclass(subclass, frozen, module = "anethum", name = "Pickler")]
+// From 3.14 a Pickler has an instance dict, so `persistent_id` and the
+// other hooks can be set per instance (gh-125631).
+#[cfg_attr(Py_3_14, pyclass(subclass, frozen, dict, module = "anethum", name = "Pickler"))]
+#[cfg_attr(not(Py_3_14), pyclass(subclass, frozen, module = "anethum", name = "Pickler"))]
 pub struct Pickler {
     core: Mutex<Core>,
     hooks: Mutex<Hooks>,

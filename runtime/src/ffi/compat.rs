@@ -1,7 +1,7 @@
 //! C-API entry points pyo3-ffi does not expose (or exposes only for some
 //! versions). This is the one file allowed to depend on `Py_3_x` cfgs.
 
-use pyo3::ffi::{PyObject, PyTypeObject, Py_buffer, Py_hash_t, Py_ssize_t};
+use pyo3::ffi::{PyObject, PyTypeObject, Py_hash_t, Py_ssize_t};
 use std::os::raw::{c_int, c_uchar};
 
 unsafe extern "C" {
@@ -14,7 +14,6 @@ unsafe extern "C" {
         key: *mut *mut PyObject,
         hash: *mut Py_hash_t,
     ) -> c_int;
-    pub fn PyPickleBuffer_GetBuffer(obj: *mut PyObject) -> *const Py_buffer;
     /// Borrowed; no exception set when missing.
     pub fn _PyType_Lookup(tp: *mut PyTypeObject, name: *mut PyObject) -> *mut PyObject;
     pub static mut PyPickleBuffer_Type: PyTypeObject;

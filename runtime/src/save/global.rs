@@ -160,6 +160,9 @@ pub unsafe fn save_type(p: &mut Core, obj: *mut PyObject) -> Res {
 /// The lookups of `save_global`: every way it can fail, before anything
 /// is written.
 unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located> {
+    if behaviour::PICKLING_ERRORS_NAME_TYPES {
+        return super::whichmodule_314::locate(obj, name);
+    }
     let st = state();
     let global_name = match name {
         Some(name) => Owned::borrowed(name),
@@ -263,13 +266,13 @@ unsafe fn initialising(module: *mut PyObject) -> bool {
 }
 
 /// What `save_global` found: the names to write and where they lead.
-struct Located {
-    global_name: Owned,
-    module_name: Owned,
-    module: Owned,
-    parent: Owned,
-    lastname: Owned,
-    dotted: Owned,
+pub(super) struct Located {
+    pub global_name: Owned,
+    pub module_name: Owned,
+    pub module: Owned,
+    pub parent: Owned,
+    pub lastname: Owned,
+    pub dotted: Owned,
 }
 
 pub unsafe fn save_global(p: &mut Core, obj: *mut PyObject, name: Option<*mut PyObject>) -> Res {
@@ -367,6 +370,10 @@ unsafe fn write_identifier(p: &mut Core, name: *mut PyObject, what: &str) -> Res
     let encoded = if p.proto == 3 { ffi::PyUnicode_AsUTF8String(name) } else { ffi::PyUnicode_AsASCIIString(name) };
     let Some(encoded) = Owned::from_nullable(encoded) else {
         if exception_matches(ffi::PyExc_UnicodeEncodeError) {
+            if behaviour::PICKLING_ERRORS_NAME_TYPES {
+                let message = format!("can't pickle {what} identifier {} using pickle protocol {}", repr(name), p.proto);
+                return Err(crate::error::raise_from_current(state().pickling_error.as_ptr(), &message));
+            }
             let message = format!("can't pickle {what} identifier '{}' using pickle protocol {}", str_of(name), p.proto);
             return Err(pickling_error(&message));
         }

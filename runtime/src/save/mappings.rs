@@ -8,7 +8,8 @@ use crate::ffi::{self, PyObject, compat};
 use crate::generated::dispatch::save;
 use crate::opcodes::{ADDITEMS, BATCHSIZE, DICT, EMPTY_DICT, EMPTY_SET, FROZENSET, MARK, POP_MARK, SETITEM, SETITEMS};
 use crate::owned::{Owned, tuple_of};
-use crate::path::Step;
+use crate::generated::facts::behaviour;
+use crate::path::{Note, Step, note};
 use crate::state::state;
 use std::ptr::addr_of_mut;
 
@@ -43,16 +44,21 @@ unsafe fn save_dict_body(p: &mut Core, obj: *mut PyObject) -> Res {
     let iter = Owned::new(check(ffi::PyObject_GetIter(items.as_ptr()))?);
     drop(items);
     enter_recursive_call()?;
-    let status = batch_dict(p, iter.as_ptr());
+    let status = batch_dict(p, iter.as_ptr(), obj);
     leave_recursive_call();
     status
 }
 
-unsafe fn save_pair(p: &mut Core, key: *mut PyObject, value: *mut PyObject) -> Res {
+/// A key and its value; `origobj` is what the error notes name (a
+/// failing key gets none, as in `_pickle.c`).
+unsafe fn save_pair(p: &mut Core, key: *mut PyObject, value: *mut PyObject, origobj: *mut PyObject) -> Res {
     let key = Owned::borrowed(key);
     let value = Owned::borrowed(value);
     save(p, key.as_ptr(), false).map_err(|_| p.error_path.record(Step::Key(key.clone())))?;
-    save(p, value.as_ptr(), false).map_err(|_| p.error_path.record(Step::Value(key)))
+    save(p, value.as_ptr(), false).map_err(|_| {
+        note(Note::Value(origobj, key.as_ptr()));
+        p.error_path.record(Step::Value(key))
+    })
 }
 
 /// `batch_dict_exact`: items straight from the dict, failing like dict
@@ -62,16 +68,22 @@ unsafe fn batch_dict_exact(p: &mut Core, dict: *mut PyObject) -> Res {
     let mut pos: ffi::Py_ssize_t = 0;
     let mut key = std::ptr::null_mut();
     let mut value = std::ptr::null_mut();
-    if size == 1 {
-        ffi::PyDict_Next(dict, &mut pos, &mut key, &mut value);
-        save_pair(p, key, value)?;
-        return p.out.write_byte(SETITEM);
-    }
+    let mut done = 0;
     loop {
+        // Before 3.15 only a dict of one item gets SETITEM; from 3.15 a
+        // last batch of one does too, and no batch is ever empty.
+        let single = if behaviour::BATCHES_NEVER_EMPTY_OR_SINGLE { size - done == 1 } else { size == 1 };
+        if single {
+            if ffi::PyDict_Next(dict, &mut pos, &mut key, &mut value) == 0 {
+                return Ok(());
+            }
+            save_pair(p, key, value, dict)?;
+            return p.out.write_byte(SETITEM);
+        }
         let mut i = 0;
         p.out.write_byte(MARK)?;
         while ffi::PyDict_Next(dict, &mut pos, &mut key, &mut value) != 0 {
-            save_pair(p, key, value)?;
+            save_pair(p, key, value, dict)?;
             i += 1;
             if i == BATCHSIZE {
                 break;
@@ -81,7 +93,8 @@ unsafe fn batch_dict_exact(p: &mut Core, dict: *mut PyObject) -> Res {
         if ffi::PyDict_Size(dict) != size {
             return Err(raise(ffi::PyExc_RuntimeError, "dictionary changed size during iteration"));
         }
-        if i != BATCHSIZE {
+        done += i as isize;
+        if i != BATCHSIZE || (behaviour::BATCHES_NEVER_EMPTY_OR_SINGLE && done >= size) {
             return Ok(());
         }
     }
@@ -98,15 +111,16 @@ unsafe fn next_pair(iter: *mut PyObject) -> Res<Option<Owned>> {
     Ok(Some(item))
 }
 
-unsafe fn save_item_pair(p: &mut Core, pair: &Owned) -> Res {
-    save_pair(p, ffi::PyTuple_GET_ITEM(pair.as_ptr(), 0), ffi::PyTuple_GET_ITEM(pair.as_ptr(), 1))
+unsafe fn save_item_pair(p: &mut Core, pair: &Owned, origobj: *mut PyObject) -> Res {
+    save_pair(p, ffi::PyTuple_GET_ITEM(pair.as_ptr(), 0), ffi::PyTuple_GET_ITEM(pair.as_ptr(), 1), origobj)
 }
 
-/// `batch_dict`: MARK key value ... SETITEMS in batches, from an iterator of pairs.
-pub unsafe fn batch_dict(p: &mut Core, iter: *mut PyObject) -> Res {
+/// `batch_dict`: MARK key value ... SETITEMS in batches, from an iterator
+/// of pairs; `origobj` is what the error notes name.
+pub unsafe fn batch_dict(p: &mut Core, iter: *mut PyObject, origobj: *mut PyObject) -> Res {
     if p.proto == 0 {
         while let Some(pair) = next_pair(iter)? {
-            save_item_pair(p, &pair)?;
+            save_item_pair(p, &pair, origobj)?;
             p.out.write_byte(SETITEM)?;
         }
         return Ok(());
@@ -114,15 +128,15 @@ pub unsafe fn batch_dict(p: &mut Core, iter: *mut PyObject) -> Res {
     loop {
         let Some(first) = next_pair(iter)? else { return Ok(()) };
         let Some(mut pair) = next_pair(iter)? else {
-            save_item_pair(p, &first)?;
+            save_item_pair(p, &first, origobj)?;
             return p.out.write_byte(SETITEM);
         };
         p.out.write_byte(MARK)?;
-        save_item_pair(p, &first)?;
+        save_item_pair(p, &first, origobj)?;
         drop(first);
         let mut n = 1;
         loop {
-            save_item_pair(p, &pair)?;
+            save_item_pair(p, &pair, origobj)?;
             n += 1;
             if n == BATCHSIZE {
                 break;
@@ -160,12 +174,16 @@ pub unsafe fn save_set(p: &mut Core, obj: *mut PyObject) -> Res {
     let mut pos: ffi::Py_ssize_t = 0;
     let mut item = std::ptr::null_mut();
     let mut hash: ffi::Py_hash_t = 0;
+    let mut done = 0;
     loop {
         let mut i = 0;
         p.out.write_byte(MARK)?;
         while compat::_PySet_NextEntry(obj, &mut pos, &mut item, &mut hash) != 0 {
             let held = Owned::borrowed(item);
-            save(p, held.as_ptr(), false).map_err(|_| p.error_path.record(Step::Member))?;
+            save(p, held.as_ptr(), false).map_err(|_| {
+                note(Note::Element(obj));
+                p.error_path.record(Step::Member)
+            })?;
             i += 1;
             if i == BATCHSIZE {
                 break;
@@ -175,17 +193,27 @@ pub unsafe fn save_set(p: &mut Core, obj: *mut PyObject) -> Res {
         if ffi::PySet_Size(obj) != size {
             return Err(raise(ffi::PyExc_RuntimeError, "set changed size during iteration"));
         }
-        if i != BATCHSIZE {
+        done += i as isize;
+        if i != BATCHSIZE || (behaviour::BATCHES_NEVER_EMPTY_OR_SINGLE && done >= size) {
             return Ok(());
         }
     }
 }
 
 pub unsafe fn save_frozenset(p: &mut Core, obj: *mut PyObject) -> Res {
-    // As in _pickle.c, frozenset enters fast mode's nesting but never leaves it.
+    // Before 3.14 frozenset enters fast mode's nesting but never leaves it
+    // (gh-146059).
     if p.fast != 0 {
         fast_save_enter(p, obj)?;
     }
+    let mut status = save_frozenset_body(p, obj);
+    if behaviour::FROZENSET_LEAVES_FAST_MODE && p.fast != 0 && fast_save_leave(p, obj).is_err() {
+        status = Err(Failed);
+    }
+    status
+}
+
+unsafe fn save_frozenset_body(p: &mut Core, obj: *mut PyObject) -> Res {
     if p.proto < 4 {
         return save_set_as_reduce(p, obj, addr_of_mut!(ffi::PyFrozenSet_Type));
     }
@@ -193,7 +221,10 @@ pub unsafe fn save_frozenset(p: &mut Core, obj: *mut PyObject) -> Res {
     let iter = Owned::new(check(ffi::PyObject_GetIter(obj))?);
     loop {
         match Owned::from_nullable(ffi::PyIter_Next(iter.as_ptr())) {
-            Some(item) => save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Member))?,
+            Some(item) => save(p, item.as_ptr(), false).map_err(|_| {
+                note(Note::Element(obj));
+                p.error_path.record(Step::Member)
+            })?,
             None if ffi::PyErr_Occurred().is_null() => break,
             None => return Err(Failed),
         }

@@ -12,6 +12,7 @@ mod plain_instance;
 mod reduce;
 mod sequences;
 mod text;
+mod whichmodule_314;
 
 
 pub use memo_ops::{memo_put, memoize_built};

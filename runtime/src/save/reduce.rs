@@ -12,7 +12,8 @@ use crate::ffi::{self, PyObject, PyTypeObject};
 use crate::generated::dispatch::save;
 use crate::opcodes::{BUILD, NEWOBJ, NEWOBJ_EX, POP, REDUCE, TUPLE2};
 use crate::owned::Owned;
-use crate::path::Step;
+use crate::generated::facts::behaviour::PICKLING_ERRORS_NAME_TYPES as NAME_TYPES;
+use crate::path::{Note, Step, note, qualified_type_name as type_t};
 use crate::state::state;
 
 pub enum Reduction {
@@ -85,7 +86,11 @@ pub unsafe fn reduce_via_tables(p: &mut Core, obj: *mut PyObject, tp: *mut PyTyp
     if let Some(reduce) = lookup_attr(obj, st.str_reduce.as_ptr())? {
         return Ok(Reduction::Value(Owned::new(check(ffi::PyObject_CallNoArgs(reduce.as_ptr()))?)));
     }
-    let message = format!("can't pickle '{}' object: {}", type_name(obj), repr(obj));
+    let message = if NAME_TYPES {
+        format!("Can't pickle {} object", type_t(obj))
+    } else {
+        format!("can't pickle '{}' object: {}", type_name(obj), repr(obj))
+    };
     Err(pickling_error(&message))
 }
 
@@ -95,9 +100,13 @@ pub unsafe fn save_reduce_value(p: &mut Core, obj: *mut PyObject, value: Owned) 
         return save_global(p, obj, Some(value.as_ptr()));
     }
     if ffi::PyTuple_Check(value.as_ptr()) == 0 {
+        if NAME_TYPES {
+            pickling_error(&format!("__reduce__ must return a string or tuple, not {}", type_t(value.as_ptr())));
+            return Err(note(Note::Part(obj, "object")));
+        }
         return Err(pickling_error("__reduce__ must return a string or tuple"));
     }
-    save_reduce(p, value.as_ptr(), obj)
+    save_reduce(p, value.as_ptr(), obj).map_err(|_| note(Note::Part(obj, "object")))
 }
 
 struct ReduceParts {
@@ -128,17 +137,24 @@ unsafe fn unpack(args: *mut PyObject) -> Res<ReduceParts> {
         dictitems: not_none(item(4)),
         state_setter: not_none(item(5)),
     };
+    // From 3.14 each message names the offending value's type (`%T`).
+    let not_t = |value: *mut PyObject| if NAME_TYPES { format!(", not {}", type_t(value)) } else { String::new() };
     if ffi::PyCallable_Check(parts.callable) == 0 {
-        return Err(pickling_error("first item of the tuple returned by __reduce__ must be callable"));
+        let message =
+            format!("first item of the tuple returned by __reduce__ must be callable{}", not_t(parts.callable));
+        return Err(pickling_error(&message));
     }
     if ffi::PyTuple_Check(parts.argtup) == 0 {
-        return Err(pickling_error("second item of the tuple returned by __reduce__ must be a tuple"));
+        let message = format!("second item of the tuple returned by __reduce__ must be a tuple{}", not_t(parts.argtup));
+        return Err(pickling_error(&message));
     }
+    let t = |value: *mut PyObject| if NAME_TYPES { type_t(value) } else { type_name(value) };
     if let Some(listitems) = parts.listitems {
         if ffi::PyIter_Check(listitems) == 0 {
             let message = format!(
-                "fourth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                type_name(listitems)
+                "fourth {} of the tuple returned by __reduce__ must be an iterator, not {}",
+                if NAME_TYPES { "item" } else { "element" },
+                t(listitems)
             );
             return Err(pickling_error(&message));
         }
@@ -146,16 +162,20 @@ unsafe fn unpack(args: *mut PyObject) -> Res<ReduceParts> {
     if let Some(dictitems) = parts.dictitems {
         if ffi::PyIter_Check(dictitems) == 0 {
             let message = format!(
-                "fifth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                type_name(dictitems)
+                "fifth {} of the tuple returned by __reduce__ must be an iterator, not {}",
+                if NAME_TYPES { "item" } else { "element" },
+                t(dictitems)
             );
             return Err(pickling_error(&message));
         }
     }
     if let Some(setter) = parts.state_setter {
         if ffi::PyCallable_Check(setter) == 0 {
-            let message =
-                format!("sixth element of the tuple returned by __reduce__ must be a function, not {}", type_name(setter));
+            let message = if NAME_TYPES {
+                format!("sixth item of the tuple returned by __reduce__ must be callable, not {}", t(setter))
+            } else {
+                format!("sixth element of the tuple returned by __reduce__ must be a function, not {}", type_name(setter))
+            };
             return Err(pickling_error(&message));
         }
     }
@@ -186,12 +206,12 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
     let parts = unpack(args.as_ptr())?;
     let (use_newobj, use_newobj_ex) = constructor_kind(p, parts.callable)?;
     if use_newobj_ex {
-        save_newobj_ex(p, parts.argtup)?;
+        save_newobj_ex(p, parts.argtup, obj)?;
     } else if use_newobj {
         save_newobj(p, parts.argtup, obj)?;
     } else {
-        save(p, parts.callable, false).map_err(|_| p.error_path.record(Step::Reduce(0)))?;
-        save(p, parts.argtup, false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
+        save(p, parts.callable, false).map_err(|_| part_failed(p, obj, 0, "reconstructor"))?;
+        save(p, parts.argtup, false).map_err(|_| part_failed(p, obj, 1, "reconstructor arguments"))?;
         p.out.write_byte(REDUCE)?;
     }
 
@@ -201,23 +221,23 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
         }
     }
     if let Some(listitems) = parts.listitems {
-        batch_list(p, listitems).map_err(|_| p.error_path.record(Step::Reduce(3)))?;
+        batch_list(p, listitems, obj).map_err(|_| p.error_path.record(Step::Reduce(3)))?;
     }
     if let Some(dictitems) = parts.dictitems {
-        batch_dict(p, dictitems).map_err(|_| p.error_path.record(Step::Reduce(4)))?;
+        batch_dict(p, dictitems, obj).map_err(|_| p.error_path.record(Step::Reduce(4)))?;
     }
     if let Some(state) = parts.state {
         match parts.state_setter {
             None => {
-                save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+                save(p, state, false).map_err(|_| part_failed(p, obj, 2, "state"))?;
                 p.out.write_byte(BUILD)?;
             }
             Some(setter) => {
                 // setter(obj, state) through REDUCE, then POP: the call only
                 // updates obj in place and must leave the stack as it was.
-                save(p, setter, false).map_err(|_| p.error_path.record(Step::Reduce(5)))?;
+                save(p, setter, false).map_err(|_| part_failed(p, obj, 5, "state setter"))?;
                 save(p, obj, false)?;
-                save(p, state, false).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+                save(p, state, false).map_err(|_| part_failed(p, obj, 2, "state"))?;
                 p.out.write(&[TUPLE2, REDUCE, POP])?;
             }
         }
@@ -225,29 +245,43 @@ pub unsafe fn save_reduce(p: &mut Core, args: *mut PyObject, obj: *mut PyObject)
     Ok(())
 }
 
-unsafe fn save_newobj_ex(p: &mut Core, argtup: *mut PyObject) -> Res {
+/// A failed part of a reduction: CPython's note (3.14+) and anethum's step.
+#[cold]
+unsafe fn part_failed(p: &mut Core, obj: *mut PyObject, index: usize, part: &'static str) -> Failed {
+    note(Note::Part(obj, part));
+    p.error_path.record(Step::Reduce(index))
+}
+
+unsafe fn save_newobj_ex(p: &mut Core, argtup: *mut PyObject, obj: *mut PyObject) -> Res {
     let size = ffi::PyTuple_GET_SIZE(argtup);
     if size != 3 {
-        return Err(pickling_error(&format!("length of the NEWOBJ_EX argument tuple must be exactly 3, not {size}")));
+        return Err(pickling_error(&if NAME_TYPES {
+            format!("__newobj_ex__ expected 3 arguments, got {size}")
+        } else {
+            format!("length of the NEWOBJ_EX argument tuple must be exactly 3, not {size}")
+        }));
     }
     let (cls, args, kwargs) =
         (ffi::PyTuple_GET_ITEM(argtup, 0), ffi::PyTuple_GET_ITEM(argtup, 1), ffi::PyTuple_GET_ITEM(argtup, 2));
-    if ffi::PyType_Check(cls) == 0 {
-        let message = format!("first item from NEWOBJ_EX argument tuple must be a class, not {}", type_name(cls));
-        return Err(pickling_error(&message));
-    }
-    if ffi::PyTuple_Check(args) == 0 {
-        let message = format!("second item from NEWOBJ_EX argument tuple must be a tuple, not {}", type_name(args));
-        return Err(pickling_error(&message));
-    }
-    if ffi::PyDict_Check(kwargs) == 0 {
-        let message = format!("third item from NEWOBJ_EX argument tuple must be a dict, not {}", type_name(kwargs));
-        return Err(pickling_error(&message));
+    let checks = [
+        (ffi::PyType_Check(cls) != 0, cls, "first", "a class"),
+        (ffi::PyTuple_Check(args) != 0, args, "second", "a tuple"),
+        (ffi::PyDict_Check(kwargs) != 0, kwargs, "third", "a dict"),
+    ];
+    for (ok, value, which, what) in checks {
+        if !ok {
+            let message = if NAME_TYPES {
+                format!("{which} argument to __newobj_ex__() must be {what}, not {}", type_t(value))
+            } else {
+                format!("{which} item from NEWOBJ_EX argument tuple must be {what}, not {}", type_name(value))
+            };
+            return Err(pickling_error(&message));
+        }
     }
     if p.proto >= 4 {
-        save(p, cls, false)?;
-        save(p, args, false)?;
-        save(p, kwargs, false)?;
+        save(p, cls, false).map_err(|_| part_failed(p, obj, 1, "class"))?;
+        save(p, args, false).map_err(|_| part_failed(p, obj, 1, "__new__ arguments"))?;
+        save(p, kwargs, false).map_err(|_| part_failed(p, obj, 1, "__new__ arguments"))?;
         return p.out.write_byte(NEWOBJ_EX);
     }
     // Protocols 2 and 3: partial(cls.__new__, cls, *args, **kwargs)().
@@ -266,18 +300,27 @@ unsafe fn save_newobj_ex(p: &mut Core, argtup: *mut PyObject) -> Res {
     let callable = Owned::new(check(ffi::PyObject_Call(st.partial.as_ptr(), newargs.as_ptr(), kwargs))?);
     drop(newargs);
     let empty = Owned::new(check(ffi::PyTuple_New(0))?);
-    save(p, callable.as_ptr(), false)?;
-    save(p, empty.as_ptr(), false)?;
+    save(p, callable.as_ptr(), false).map_err(|_| part_failed(p, obj, 1, "reconstructor"))?;
+    save(p, empty.as_ptr(), false).map_err(|_| part_failed(p, obj, 1, "reconstructor"))?;
     p.out.write_byte(REDUCE)
 }
 
 unsafe fn save_newobj(p: &mut Core, argtup: *mut PyObject, obj: *mut PyObject) -> Res {
-    if ffi::PyTuple_GET_SIZE(argtup) < 1 {
-        return Err(pickling_error("__newobj__ arglist is empty"));
+    let size = ffi::PyTuple_GET_SIZE(argtup);
+    if size < 1 {
+        return Err(pickling_error(&if NAME_TYPES {
+            format!("__newobj__ expected at least 1 argument, got {size}")
+        } else {
+            String::from("__newobj__ arglist is empty")
+        }));
     }
     let cls = ffi::PyTuple_GET_ITEM(argtup, 0);
     if ffi::PyType_Check(cls) == 0 {
-        return Err(pickling_error("args[0] from __newobj__ args is not a type"));
+        return Err(pickling_error(&if NAME_TYPES {
+            format!("first argument to __newobj__() must be a class, not {}", type_t(cls))
+        } else {
+            String::from("args[0] from __newobj__ args is not a type")
+        }));
     }
     if !obj.is_null() {
         let obj_class = match lookup_attr(obj, state().str_class.as_ptr())? {
@@ -285,11 +328,15 @@ unsafe fn save_newobj(p: &mut Core, argtup: *mut PyObject, obj: *mut PyObject) -
             None => Owned::borrowed(ffi::Py_TYPE(obj).cast()),
         };
         if obj_class.as_ptr() != cls {
-            return Err(pickling_error("args[0] from __newobj__ args has the wrong class"));
+            return Err(pickling_error(&if NAME_TYPES {
+                format!("first argument to __newobj__() must be {}, not {}", repr(obj_class.as_ptr()), repr(cls))
+            } else {
+                String::from("args[0] from __newobj__ args has the wrong class")
+            }));
         }
     }
-    save(p, cls, false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
-    let newargtup = Owned::new(check(ffi::PyTuple_GetSlice(argtup, 1, ffi::PyTuple_GET_SIZE(argtup)))?);
-    save(p, newargtup.as_ptr(), false).map_err(|_| p.error_path.record(Step::Reduce(1)))?;
+    save(p, cls, false).map_err(|_| part_failed(p, obj, 1, "class"))?;
+    let newargtup = Owned::new(check(ffi::PyTuple_GetSlice(argtup, 1, size))?);
+    save(p, newargtup.as_ptr(), false).map_err(|_| part_failed(p, obj, 1, "__new__ arguments"))?;
     p.out.write_byte(NEWOBJ)
 }

@@ -2,14 +2,15 @@
 
 use super::memo_ops::{fast_save_enter, fast_save_leave, memo_get, memo_put};
 use crate::core::{Core, enter_recursive_call, leave_recursive_call};
-use crate::error::{Failed, Res};
+use crate::error::{Failed, Res, raise};
+use crate::generated::facts::behaviour;
 use crate::ffi::{self, PyObject};
 use crate::generated::dispatch::save;
 use crate::opcodes::{
     APPEND, APPENDS, BATCHSIZE, EMPTY_LIST, EMPTY_TUPLE, LIST, MARK, POP, POP_MARK, TUPLE, TUPLE1, TUPLE2, TUPLE3,
 };
 use crate::owned::Owned;
-use crate::path::Step;
+use crate::path::{Note, Step, note};
 
 pub unsafe fn save_tuple(p: &mut Core, obj: *mut PyObject) -> Res {
     let len = ffi::PyTuple_GET_SIZE(obj);
@@ -47,7 +48,10 @@ pub unsafe fn save_tuple(p: &mut Core, obj: *mut PyObject) -> Res {
 
 unsafe fn save_tuple_items(p: &mut Core, tuple: *mut PyObject, len: isize) -> Res {
     for i in 0..len {
-        save(p, ffi::PyTuple_GET_ITEM(tuple, i), false).map_err(|_| p.error_path.record(Step::Index(i)))?;
+        save(p, ffi::PyTuple_GET_ITEM(tuple, i), false).map_err(|_| {
+            note(Note::Item(tuple, i));
+            p.error_path.record(Step::Index(i))
+        })?;
     }
     Ok(())
 }
@@ -79,7 +83,7 @@ unsafe fn save_list_body(p: &mut Core, obj: *mut PyObject) -> Res {
         batch_list_exact(p, obj)
     } else {
         match Owned::from_nullable(ffi::PyObject_GetIter(obj)) {
-            Some(iter) => batch_list(p, iter.as_ptr()),
+            Some(iter) => batch_list(p, iter.as_ptr(), obj),
             None => Err(Failed),
         }
     };
@@ -90,18 +94,21 @@ unsafe fn save_list_body(p: &mut Core, obj: *mut PyObject) -> Res {
 /// `batch_list_exact`: items straight from the list; the size is read
 /// again each time because a `__reduce__` may change the list meanwhile.
 unsafe fn batch_list_exact(p: &mut Core, list: *mut PyObject) -> Res {
-    if ffi::PyList_GET_SIZE(list) == 1 {
-        let item = Owned::borrowed(ffi::PyList_GET_ITEM(list, 0));
-        save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(0)))?;
-        return p.out.write_byte(APPEND);
+    let size = ffi::PyList_GET_SIZE(list);
+    if size == 1 && !behaviour::BATCHES_NEVER_EMPTY_OR_SINGLE {
+        return save_list_item_appended(p, list, 0);
     }
     let mut total = 0;
     loop {
+        // 3.15 writes a last batch of one item as a plain APPEND.
+        if behaviour::BATCHES_NEVER_EMPTY_OR_SINGLE && ffi::PyList_GET_SIZE(list) - total == 1 {
+            return save_list_item_appended(p, list, total);
+        }
         let mut this_batch = 0;
         p.out.write_byte(MARK)?;
         while total < ffi::PyList_GET_SIZE(list) {
             let item = Owned::borrowed(ffi::PyList_GET_ITEM(list, total));
-            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(total)))?;
+            save(p, item.as_ptr(), false).map_err(|_| list_item_failed(p, list, total))?;
             total += 1;
             this_batch += 1;
             if this_batch == BATCHSIZE {
@@ -109,10 +116,26 @@ unsafe fn batch_list_exact(p: &mut Core, list: *mut PyObject) -> Res {
             }
         }
         p.out.write_byte(APPENDS)?;
+        if behaviour::LIST_SIZE_CHECKED && ffi::PyList_GET_SIZE(list) != size {
+            return Err(raise(ffi::PyExc_RuntimeError, "list changed size during iteration"));
+        }
         if total >= ffi::PyList_GET_SIZE(list) {
             return Ok(());
         }
     }
+}
+
+/// One list item and APPEND.
+unsafe fn save_list_item_appended(p: &mut Core, list: *mut PyObject, index: isize) -> Res {
+    let item = Owned::borrowed(ffi::PyList_GET_ITEM(list, index));
+    save(p, item.as_ptr(), false).map_err(|_| list_item_failed(p, list, index))?;
+    p.out.write_byte(APPEND)
+}
+
+#[cold]
+unsafe fn list_item_failed(p: &mut Core, origobj: *mut PyObject, index: isize) -> Failed {
+    note(Note::Item(origobj, index));
+    p.error_path.record(Step::Index(index))
 }
 
 #[inline]
@@ -124,12 +147,14 @@ unsafe fn next_item(iter: *mut PyObject) -> Res<Option<Owned>> {
     }
 }
 
-/// `batch_list`: MARK item ... APPENDS in batches, from any iterator.
-pub unsafe fn batch_list(p: &mut Core, iter: *mut PyObject) -> Res {
+/// `batch_list`: MARK item ... APPENDS in batches, from any iterator;
+/// `origobj` (the list, or the object whose reduction gave the iterator)
+/// is what the error notes name.
+pub unsafe fn batch_list(p: &mut Core, iter: *mut PyObject, origobj: *mut PyObject) -> Res {
     let mut index: isize = 0;
     if p.proto == 0 {
         while let Some(item) = next_item(iter)? {
-            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+            save(p, item.as_ptr(), false).map_err(|_| list_item_failed(p, origobj, index))?;
             index += 1;
             p.out.write_byte(APPEND)?;
         }
@@ -138,16 +163,16 @@ pub unsafe fn batch_list(p: &mut Core, iter: *mut PyObject) -> Res {
     loop {
         let Some(first) = next_item(iter)? else { return Ok(()) };
         let Some(mut item) = next_item(iter)? else {
-            save(p, first.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+            save(p, first.as_ptr(), false).map_err(|_| list_item_failed(p, origobj, index))?;
             return p.out.write_byte(APPEND);
         };
         p.out.write_byte(MARK)?;
-        save(p, first.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+        save(p, first.as_ptr(), false).map_err(|_| list_item_failed(p, origobj, index))?;
         index += 1;
         drop(first);
         let mut n = 1;
         loop {
-            save(p, item.as_ptr(), false).map_err(|_| p.error_path.record(Step::Index(index)))?;
+            save(p, item.as_ptr(), false).map_err(|_| list_item_failed(p, origobj, index))?;
             index += 1;
             n += 1;
             if n == BATCHSIZE {

@@ -4,7 +4,7 @@ use super::memo_ops::memo_put;
 use super::reduce::save_reduce;
 use crate::core::Core;
 use crate::error::{Failed, Res, check, pickling_error, raise};
-use crate::ffi::{self, PyObject, compat};
+use crate::ffi::{self, PyObject};
 use crate::opcodes::{
     BINBYTES, BINBYTES8, BINUNICODE, BINUNICODE8, BYTEARRAY8, NEXT_BUFFER, READONLY_BUFFER, SHORT_BINBYTES,
     SHORT_BINUNICODE, UNICODE,
@@ -91,11 +91,11 @@ pub unsafe fn save_picklebuffer(p: &mut Core, obj: *mut PyObject) -> Res {
     if p.proto < 5 {
         return Err(pickling_error(crate::generated::facts::behaviour::PICKLEBUFFER_PROTOCOL_ERROR));
     }
-    let view = compat::PyPickleBuffer_GetBuffer(obj);
-    if view.is_null() {
-        return Err(Failed);
-    }
-    let view = &*view;
+    // A view of our own on what the PickleBuffer wraps: `buffer_callback`
+    // may release the PickleBuffer, and the data must outlive that
+    // (gh-143308).
+    let view = OwnedView::of(obj)?;
+    let view: &ffi::Py_buffer = &view.0;
     if !view.suboffsets.is_null() || ffi::PyBuffer_IsContiguous(view, b'A' as _) == 0 {
         return Err(pickling_error("PickleBuffer can not be pickled when pointing to a non-contiguous buffer"));
     }
@@ -108,18 +108,30 @@ pub unsafe fn save_picklebuffer(p: &mut Core, obj: *mut PyObject) -> Res {
         }
     }
     if in_band {
-        // The callback may have released the PickleBuffer (and so freed
-        // what the view pointed to): read the view again.
-        let view = compat::PyPickleBuffer_GetBuffer(obj);
-        if view.is_null() {
-            return Err(Failed);
-        }
-        let view = &*view;
         let data = as_slice(view.buf as *const _, view.len);
         if view.readonly != 0 { save_bytes_data(p, obj, data) } else { save_bytearray_data(p, obj, data) }
     } else {
         p.out.write_byte(NEXT_BUFFER)?;
         if view.readonly != 0 { p.out.write_byte(READONLY_BUFFER) } else { Ok(()) }
+    }
+}
+
+/// A `Py_buffer` filled by `PyObject_GetBuffer`, released on drop.
+struct OwnedView(Box<ffi::Py_buffer>);
+
+impl OwnedView {
+    unsafe fn of(obj: *mut PyObject) -> Res<OwnedView> {
+        let mut view = Box::new(std::mem::zeroed::<ffi::Py_buffer>());
+        if ffi::PyObject_GetBuffer(obj, &mut *view, ffi::PyBUF_FULL_RO) < 0 {
+            return Err(Failed);
+        }
+        Ok(OwnedView(view))
+    }
+}
+
+impl Drop for OwnedView {
+    fn drop(&mut self) {
+        unsafe { ffi::PyBuffer_Release(&mut *self.0) }
     }
 }
 
