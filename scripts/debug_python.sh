@@ -20,10 +20,13 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 profile=ci
+# CI form: half of the heaviest reliability matrices (the CPython runs
+# cover them whole); --full: all of them.
+share=0/2
 pytest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --full) profile=dev ;;
+    --full) profile=dev; share=0/1 ;;
     --) shift; pytest_args=("$@"); break ;;
     *) echo "usage: $0 [--full] [-- PYTEST_ARGS...]" >&2; exit 2 ;;
   esac
@@ -60,7 +63,7 @@ say "venv $venv with $("$DBG_PYTHON" --version) (Py_DEBUG)"
 rm -rf "$venv"
 "$DBG_PYTHON" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-"$venv/bin/python" -m pip install -q --disable-pip-version-check maturin pytest hypothesis
+"$venv/bin/python" -m pip install -q --disable-pip-version-check maturin pytest pytest-xdist hypothesis
 
 say "building anethum for $DBG_PYTHON"
 # Release profile (deep graphs need optimized stack frames), plus Rust's
@@ -81,6 +84,7 @@ start=$SECONDS
 # Run from a directory without the source tree, so the installed wheel is tested.
 # PYTHONDEVMODE=1 is -X dev.
 (cd "$ROOT/tests" && ANETHUM_ALLOC_PER_MODE="${ANETHUM_ALLOC_PER_MODE:-8}" PYTHONMALLOC=debug PYTHONDEVMODE=1 PYTHONFAULTHANDLER=1 HYPOTHESIS_PROFILE="$profile" \
-  run_pytest "$venv/bin/python" -q -p no:cacheprovider \
+  ANETHUM_CI_SHARE="${ANETHUM_CI_SHARE:-$share}" \
+  run_pytest "$venv/bin/python" -q -n "${ANETHUM_TEST_WORKERS:-2}" -p no:cacheprovider \
     "$ROOT/tests/python" "$ROOT/tests/cpython" ${pytest_args[@]+"${pytest_args[@]}"})
 say "debug interpreter: suite passed in $((SECONDS - start)) s"

@@ -3,8 +3,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
-ALL_PYTHONS="3.9 3.10 3.11 3.12 3.13"
-TEST_DEPS="pytest hypothesis numpy"
+ALL_PYTHONS="3.9 3.10 3.11 3.12 3.13 3.14 3.15"
+TEST_DEPS="pytest pytest-xdist hypothesis numpy"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

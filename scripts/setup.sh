@@ -9,6 +9,12 @@ minor="${ANETHUM_PYTHON:-3.11}"
 python="$(python_for "$minor")"
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
 
+# CPython 3.14 and 3.15 come from Debian sid where no such interpreter is
+# installed (scripts/python.sh); fetched here so scripts/test.sh finds them.
+for other in 3.14 3.15; do
+  say "CPython $other: $(python_for "$other")"
+done
+
 say "venv .venv with $("$python" --version)"
 make_venv "$python" .venv
 say "building anethum (release) into .venv"

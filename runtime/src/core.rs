@@ -169,9 +169,7 @@ impl Core {
         if result.is_err() && self.by_value && crate::error::exception_matches(ffi::PyExc_RecursionError) {
             crate::by_value::as_pickling_recursion_error();
         }
-        // From 3.14 pickle itself notes where an error happened, step by
-        // step (`path::note`); anethum's one-line path is for the versions before.
-        if result.is_err() && !self.error_path.is_empty() && !crate::generated::facts::behaviour::ERROR_NOTES {
+        if result.is_err() && self.error_path.wants_note() {
             let path = &self.error_path;
             crate::path::annotate_current_exception(|| {
                 format!("when pickling {}: {}", crate::path::short(obj), path.describe())

@@ -24,6 +24,9 @@ pub enum Step {
 #[derive(Default)]
 pub struct ErrorPath {
     steps: Vec<Step>,
+    /// A step inside a by-value reduction, which pickle's own notes (3.14+)
+    /// can't describe.
+    through_by_value: bool,
 }
 
 /// Deep failures (RecursionError) would record thousands of steps; the
@@ -40,8 +43,23 @@ impl ErrorPath {
         Failed
     }
 
+    /// A step of a by-value reduction (`by_value/`).
+    #[cold]
+    pub fn record_by_value(&mut self, step: Step) -> Failed {
+        self.through_by_value = true;
+        self.record(step)
+    }
+
     pub fn clear(&mut self) {
         self.steps.clear();
+        self.through_by_value = false;
+    }
+
+    /// Whether anethum's one-line path note is wanted: always before 3.14;
+    /// from 3.14, where pickle notes each step itself, only for a path
+    /// through a by-value reduction.
+    pub fn wants_note(&self) -> bool {
+        !self.steps.is_empty() && (!crate::generated::facts::behaviour::ERROR_NOTES || self.through_by_value)
     }
 
     pub fn is_empty(&self) -> bool {

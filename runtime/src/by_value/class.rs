@@ -85,7 +85,7 @@ pub unsafe fn save_class_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let items: Vec<_> = clsdict.iter().collect();
     let write_state = |p: &mut Core| -> Res {
         save_dict_of(p, items.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr())))
-            .map_err(|_| p.error_path.record(Step::Index(0)))?;
+            .map_err(|_| p.error_path.record_by_value(Step::Index(0)))?;
         save_at(p, slots.as_ptr(), || Step::Index(1))?;
         p.out.write_byte(TUPLE2)
     };

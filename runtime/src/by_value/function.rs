@@ -263,8 +263,8 @@ impl<'py> FunctionParts<'py> {
         }
         write_setstate(p, obj, setstate, |p| {
             let dict_state = self.dict_state.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
-            save_dict_of(p, dict_state).map_err(|_| p.error_path.record(Step::Index(0)))?;
-            self.write_slots(p).map_err(|_| p.error_path.record(Step::Index(1)))?;
+            save_dict_of(p, dict_state).map_err(|_| p.error_path.record_by_value(Step::Index(0)))?;
+            self.write_slots(p).map_err(|_| p.error_path.record_by_value(Step::Index(1)))?;
             p.out.write_byte(TUPLE2)
         })
     }
@@ -278,7 +278,7 @@ impl<'py> FunctionParts<'py> {
         let key = super::raised(py, name!(py, "__globals__"))?.as_ptr();
         save_at(p, key, || Step::Key(Owned::borrowed(key)))?;
         let globals = self.globals.iter().map(|(k, v)| (k.as_ptr(), v.as_ptr()));
-        save_dict_of(p, globals).map_err(|_| p.error_path.record(Step::Value(Owned::borrowed(key))))?;
+        save_dict_of(p, globals).map_err(|_| p.error_path.record_by_value(Step::Value(Owned::borrowed(key))))?;
         end_dict(p)
     }
 }

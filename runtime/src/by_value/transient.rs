@@ -17,7 +17,7 @@ use crate::save::memoize_built;
 /// `save(obj)`, recording `step` if it fails.
 #[inline]
 pub unsafe fn save_at(p: &mut Core, obj: *mut PyObject, step: impl FnOnce() -> Step) -> Res {
-    save(p, obj, false).map_err(|_| p.error_path.record(step()))
+    save(p, obj, false).map_err(|_| p.error_path.record_by_value(step()))
 }
 
 /// One key and its value of a transient dict.
@@ -111,14 +111,14 @@ pub unsafe fn write_setstate(
 ) -> Res {
     save_at(p, setter, || Step::Reduce(5))?;
     save(p, obj, false)?;
-    write_state(p).map_err(|_| p.error_path.record(Step::Reduce(2)))?;
+    write_state(p).map_err(|_| p.error_path.record_by_value(Step::Reduce(2)))?;
     p.out.write(&[TUPLE2, REDUCE, POP])
 }
 
 /// Records the steps of an error, innermost first.
 pub fn record<const N: usize>(p: &mut Core, steps: [Step; N]) -> Failed {
     for step in steps {
-        p.error_path.record(step);
+        p.error_path.record_by_value(step);
     }
     Failed
 }

@@ -6,6 +6,7 @@
 use super::global::{Located, lookup_attr};
 use crate::error::{Failed, Res, check, exception_matches, pickling_error, raise_from_current, repr, str_of};
 use crate::ffi::{self, PyObject};
+use crate::generated::facts::behaviour;
 use crate::owned::Owned;
 use crate::state::state;
 
@@ -18,6 +19,7 @@ pub(super) unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> 
             None => Owned::new(check(ffi::PyObject_GetAttr(obj, st.str_name.as_ptr()))?),
         },
     };
+    let global_name = if behaviour::MANGLE_PRIVATE_NAMES { mangle_private_names(global_name)? } else { global_name };
     let dotted = Owned::new(check(ffi::PyUnicode_Split(global_name.as_ptr(), st.str_dot.as_ptr(), -1))?);
     let module_name = whichmodule(obj, global_name.as_ptr(), dotted.as_ptr())?;
     let n = ffi::PyList_GET_SIZE(dotted.as_ptr());
@@ -127,4 +129,33 @@ unsafe fn search_sys_modules(global: *mut PyObject, dotted: *mut PyObject) -> Re
         }
     }
     Ok(state().str_main.clone())
+}
+
+/// 3.15: `A.__b` names the attribute `_A__b`, as the compiler stored it
+/// (pickle.py's `save_global`): each `__private` part after the first takes
+/// the part before it, stripped of underscores, as its prefix.
+unsafe fn mangle_private_names(name: Owned) -> Res<Owned> {
+    let mut size = 0;
+    let data = ffi::PyUnicode_AsUTF8AndSize(name.as_ptr(), &mut size);
+    if data.is_null() {
+        // Not UTF-8 (lone surrogates): no source code could have made it.
+        ffi::PyErr_Clear();
+        return Ok(name);
+    }
+    let text = String::from_utf8_lossy(std::slice::from_raw_parts(data as *const u8, size as usize)).into_owned();
+    if !text.contains(".__") {
+        return Ok(name);
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    let mut mangled: Vec<String> = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        let prefix = if i > 0 { parts[i - 1].trim_start_matches('_') } else { "" };
+        if i > 0 && part.starts_with("__") && !part.ends_with("__") && !prefix.is_empty() {
+            mangled.push(format!("_{prefix}{part}"));
+        } else {
+            mangled.push((*part).to_string());
+        }
+    }
+    let joined = mangled.join(".");
+    Ok(Owned::new(check(ffi::PyUnicode_FromStringAndSize(joined.as_ptr().cast(), joined.len() as isize))?))
 }

@@ -40,3 +40,26 @@ def repeats(short):
     """Rounds of a loop-driven test: ``short`` in CI; in a soak, enough
     that the loop is bounded by its deadline instead."""
     return 10 ** 9 if soaking() else short
+
+
+def share():
+    """``(index, count)`` from ``ANETHUM_CI_SHARE=index/count``: this run
+    takes every count-th case of the heaviest matrices, starting at index,
+    so that CI's CPython versions split one full matrix between them.
+    ``(0, 1)`` (all cases) when unset, and always in a soak."""
+    text = os.environ.get("ANETHUM_CI_SHARE", "")
+    if soaking() or not text:
+        return 0, 1
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError("ANETHUM_CI_SHARE must look like 1/3, not %r" % text)
+    if count < 1 or not 0 <= index < count:
+        raise ValueError("ANETHUM_CI_SHARE must look like 1/3, not %r" % text)
+    return index, count
+
+
+def my_share(cases):
+    """The cases of ``cases`` that this run's share takes."""
+    index, count = share()
+    return list(cases)[index::count]

@@ -507,7 +507,7 @@ def run_case(entry, scenario, exc_type, nth, proto):
     return raised
 
 
-CASES = [(entry, s) for s in SCENARIOS for entry in s.entries]
+CASES = soak_knob.my_share([(entry, s) for s in SCENARIOS for entry in s.entries])
 COUNTS = {"cases": 0, "raised": 0}
 
 
