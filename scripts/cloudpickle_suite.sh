@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cloudpickle's own test suite (tests/cloudpickle_test.py @ v3.1.2) against anethum.
 #
-#   scripts/cloudpickle_suite.sh [PY_MINOR...]        default: 3.9 3.11 3.13
+#   scripts/cloudpickle_suite.sh [PY_MINOR...]        default: 3.9 3.11 3.13 3.14
 #
 # For each CPython minor version: builds anethum's wheel (release) with
 # .venv/bin/maturin into wheels/ (target dir target-py3X), then runs the shared
@@ -56,6 +56,10 @@ python_for() {
   local found=""
   for c in "$PYENV_ROOT"/versions/"$1".*/bin/python; do [[ -x "$c" ]] && found="$c"; done
   [[ -z "$found" ]] && command -v "python$1" >/dev/null && found="$(command -v "python$1")"
+  # 3.14/3.15: Debian sid's, unpacked by scripts/python.sh.
+  if [[ -z "$found" && ( "$1" == 3.14 || "$1" == 3.15 ) ]]; then
+    found="$(bash "$ROOT/scripts/python.sh" --from-sid "$1")" || found=""
+  fi
   [[ -n "$found" ]] || { echo "no CPython $1 (looked in $PYENV_ROOT/versions and PATH)" >&2; return 1; }
   echo "$found"
 }
@@ -112,7 +116,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-versions=("$@"); [[ ${#versions[@]} -gt 0 ]] || versions=(3.9 3.11 3.13)
+versions=("$@"); [[ ${#versions[@]} -gt 0 ]] || versions=(3.9 3.11 3.13 3.14)
 status=0
 reports=()
 for minor in "${versions[@]}"; do

@@ -27,12 +27,22 @@ pub fn find_python(version: PyVersion) -> Result<PathBuf, String> {
         return Ok(python);
     }
     let on_path = format!("python{version}");
-    match Command::new(&on_path).arg("-c").arg("pass").status() {
-        Ok(s) if s.success() => Ok(on_path.into()),
-        _ => Err(format!(
-            "no CPython {version} found in /root/.pyenv/versions or as `{on_path}` on PATH; pass --python PATH"
-        )),
+    if let Ok(s) = Command::new(&on_path).arg("-c").arg("pass").status() {
+        if s.success() {
+            return Ok(on_path.into());
+        }
     }
+    // 3.14 and 3.15: Debian sid's, unpacked into a cache by scripts/python.sh.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/python.sh");
+    if let Ok(out) = Command::new("bash").arg(&script).arg("--from-sid").arg(version.to_string()).output() {
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if out.status.success() && !path.is_empty() {
+            return Ok(path.into());
+        }
+    }
+    Err(format!(
+        "no CPython {version} found in /root/.pyenv/versions, as `{on_path}` on PATH or from scripts/python.sh; pass --python PATH"
+    ))
 }
 
 /// Runs the interpreter and checks it is the version asked for.

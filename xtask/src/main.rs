@@ -21,7 +21,8 @@ usage: cargo xtask gen (--py 3.N | --all) [--check] [--refresh-facts] [--python 
   --check           write nothing; fail if any file is stale, missing or edited by hand
   --refresh-facts   re-read facts/py3N.toml from the interpreter before generating
   --python PATH     the interpreter to read facts from (with --py only); default
-                    /root/.pyenv/versions/3.N.*/bin/python, then python3.N on PATH";
+                    /root/.pyenv/versions/3.N.*/bin/python, then python3.N on PATH,
+                    then (3.14, 3.15) Debian sid's from scripts/python.sh";
 
 pub struct Options {
     pub versions: Vec<PyVersion>,
