@@ -222,7 +222,7 @@ unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located
 /// `builtins.__import__` (~6k instructions). That case is answered here
 /// from `sys.modules` directly; anything else (not imported yet, still
 /// initialising, a non-str name) takes `PyImport_Import`. `None`: failed.
-unsafe fn import_module(name: *mut PyObject) -> Res<Option<Owned>> {
+pub(super) unsafe fn import_module(name: *mut PyObject) -> Res<Option<Owned>> {
     let modules = ffi::PyImport_GetModuleDict();
     if ffi::PyUnicode_CheckExact(name) != 0 && ffi::PyDict_CheckExact(modules) != 0 {
         let module = ffi::PyDict_GetItemWithError(modules, name);

@@ -120,9 +120,11 @@ pub unsafe fn save_picklebuffer(p: &mut Core, obj: *mut PyObject) -> Res {
 struct OwnedView(Box<ffi::Py_buffer>);
 
 impl OwnedView {
+    /// Strides and suboffsets (for the contiguity check), without a
+    /// format string, which exporters such as numpy build on request.
     unsafe fn of(obj: *mut PyObject) -> Res<OwnedView> {
         let mut view = Box::new(std::mem::zeroed::<ffi::Py_buffer>());
-        if ffi::PyObject_GetBuffer(obj, &mut *view, ffi::PyBUF_FULL_RO) < 0 {
+        if ffi::PyObject_GetBuffer(obj, &mut *view, ffi::PyBUF_INDIRECT) < 0 {
             return Err(Failed);
         }
         Ok(OwnedView(view))

@@ -76,7 +76,7 @@ unsafe fn whichmodule(global: *mut PyObject, global_name: *mut PyObject, dotted:
         Some(name) if name.as_ptr() != ffi::Py_None() => name,
         _ => search_sys_modules(global, dotted)?,
     };
-    let Some(module) = Owned::from_nullable(ffi::PyImport_Import(module_name.as_ptr())) else {
+    let Some(module) = super::global::import_module(module_name.as_ptr())? else {
         if exception_matches(ffi::PyExc_ImportError) || exception_matches(ffi::PyExc_ValueError) {
             let exc = crate::error::take_raised();
             let message = format!("Can't pickle {}: {}", repr(global), str_of(exc));
