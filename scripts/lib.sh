@@ -27,12 +27,12 @@ python_for() {
   echo "$found"
 }
 
-# A venv at $2 for interpreter $1 with maturin and the test dependencies.
+# A venv at $2 for interpreter $1 with pip and nothing else (kept if there).
 # Where ensurepip can't install pip (Debian's 3.14/3.15 from scripts/python.sh
 # look for system wheels), the venv is made --without-pip
 # and pip is bootstrapped from a pip wheel that another CPython downloads
 # from PyPI (cached in ${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheels).
-make_venv() {
+make_bare_venv() {
   local python="$1" venv="$2"
   if [ ! -x "$venv/bin/python" ]; then
     # ensurepip is usable when a plain venv works; on the sid 3.14/3.15 it
@@ -57,6 +57,12 @@ make_venv() {
       "$venv/bin/python" "$whl/pip" install -q --disable-pip-version-check --no-index "$whl" >&2
     fi
   fi
+}
+
+# A venv at $2 for interpreter $1 with maturin and the test dependencies.
+make_venv() {
+  local python="$1" venv="$2"
+  make_bare_venv "$python" "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   "$venv/bin/python" -m pip install -q --disable-pip-version-check maturin $TEST_DEPS
 }
