@@ -157,20 +157,26 @@ pub unsafe fn save_type(p: &mut Core, obj: *mut PyObject) -> Res {
     save_global(p, obj, None)
 }
 
+/// The name `save_global` looks the object up by: the one given (a
+/// `__reduce__` string), else `__qualname__`, else `__name__`.
+pub(super) unsafe fn global_name(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Owned> {
+    let st = state();
+    Ok(match name {
+        Some(name) => Owned::borrowed(name),
+        None => match lookup_attr(obj, st.str_qualname.as_ptr())? {
+            Some(qualname) => qualname,
+            None => Owned::new(check(ffi::PyObject_GetAttr(obj, st.str_name.as_ptr()))?),
+        },
+    })
+}
+
 /// The lookups of `save_global`: every way it can fail, before anything
 /// is written.
 unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located> {
     if behaviour::PICKLING_ERRORS_NAME_TYPES {
         return super::whichmodule_314::locate(obj, name);
     }
-    let st = state();
-    let global_name = match name {
-        Some(name) => Owned::borrowed(name),
-        None => match lookup_attr(obj, st.str_qualname.as_ptr())? {
-            Some(qualname) => qualname,
-            None => Owned::new(check(ffi::PyObject_GetAttr(obj, st.str_name.as_ptr()))?),
-        },
-    };
+    let global_name = global_name(obj, name)?;
     let dotted = dotted_path(std::ptr::null_mut(), global_name.as_ptr())?;
     let module_name = whichmodule(obj, dotted.as_ptr())?;
 

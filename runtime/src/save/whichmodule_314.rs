@@ -12,13 +12,7 @@ use crate::state::state;
 
 pub(super) unsafe fn locate(obj: *mut PyObject, name: Option<*mut PyObject>) -> Res<Located> {
     let st = state();
-    let global_name = match name {
-        Some(name) => Owned::borrowed(name),
-        None => match lookup_attr(obj, st.str_qualname.as_ptr())? {
-            Some(qualname) => qualname,
-            None => Owned::new(check(ffi::PyObject_GetAttr(obj, st.str_name.as_ptr()))?),
-        },
-    };
+    let global_name = super::global::global_name(obj, name)?;
     let global_name = if behaviour::MANGLE_PRIVATE_NAMES { mangle_private_names(global_name)? } else { global_name };
     let dotted = Owned::new(check(ffi::PyUnicode_Split(global_name.as_ptr(), st.str_dot.as_ptr(), -1))?);
     let module_name = whichmodule(obj, global_name.as_ptr(), dotted.as_ptr())?;
