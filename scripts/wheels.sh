@@ -63,7 +63,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$want_wheels" ] || pythons=""
 [ -n "$want_wheels" ] && [ -z "${pythons// /}" ] && pythons="${ANETHUM_WHEEL_PYTHONS:-$WHEEL_PYTHONS_ALL}"
-pythons="$(echo $pythons)"
+read -r -a selected <<<"$pythons"; pythons="${selected[*]}"
 for minor in $pythons; do
   case " $WHEEL_PYTHONS_ALL " in *" $minor "*) ;; *)
     echo "wheels.sh: no wheel for CPython $minor (only $WHEEL_PYTHONS_ALL)" >&2; exit 2 ;;
@@ -183,13 +183,16 @@ wheel_job() {
 # and smoke-tested like a wheel.
 sdist_job() {
   local sdist="$1" python="$2" t0=$SECONDS
-  local venv="$WORK/venv-sdist"
+  # A fresh venv, at the same path every time: it is the interpreter that
+  # pyo3 builds against (PYO3_PYTHON), and a new path would rebuild pyo3.
+  local venv="$TARGET_BASE/target-wheels-sdist-venv"
   say "sdist: fresh CPython $SDIST_PYTHON venv, pip install $(basename "$sdist") (cargo build from source)"
+  rm -rf "$venv"
   make_bare_venv "$python" "$venv"
   # A target dir of its own keeps the crates.io dependencies warm between
   # runs; anethum itself is always compiled from the unpacked sdist.
   CARGO_TARGET_DIR="$TARGET_BASE/target-wheels-sdist" \
-    "$venv/bin/python" -m pip install --disable-pip-version-check --no-cache-dir "$sdist"
+    "$venv/bin/python" -m pip install -v --disable-pip-version-check --no-cache-dir "$sdist"
   local smoke
   smoke="$(cd "$WORK/run" && "$venv/bin/python" -I "$ROOT/scripts/wheel_smoke.py")"
   echo "$smoke"
