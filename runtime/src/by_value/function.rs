@@ -165,10 +165,8 @@ impl<'py> FunctionParts<'py> {
                 slots.push((key.clone(), fresh_str(&value)?));
             }
         }
-        let annotations_key = name!(py, "__annotations__")?;
-        let annotations = func.getattr(annotations_key)?;
-        if !annotations.cast::<PyDict>().is_ok_and(|a| a.is_empty()) {
-            slots.push((annotations_key.clone(), annotations));
+        if let Some((key, value)) = super::annotations::function_annotations(func)? {
+            slots.push((key, value));
         }
         if !fields.kwdefaults.is_none() {
             slots.push((name!(py, "__kwdefaults__")?.clone(), fields.kwdefaults));
@@ -194,7 +192,7 @@ impl<'py> FunctionParts<'py> {
         let mut globals = Vec::with_capacity(names.len());
         for name in names.iter() {
             if let Some(value) = func_globals.get_item(&name)? {
-                globals.push((name, value));
+                globals.push((name, super::lazy_import::resolved(value)?));
             }
         }
         // Modules the function reaches (globals, closure): their imported
