@@ -38,7 +38,7 @@ pub unsafe fn save_cell(p: &mut Core, obj: *mut PyObject) -> Res {
     let contents = crate::owned::Owned::from_nullable(pyo3::ffi::PyCell_Get(obj));
     // Written directly, no argument tuple; the cell is memoized as usual.
     match &contents {
-        Some(value) => match class_of_namespace(p, value.as_ptr()) {
+        Some(value) => match class_of_namespace(p, value.as_ptr())? {
             Some(cls) => write_call(p, obj, r.make_class_dict_cell.as_ptr(), &[cls]),
             None => write_call(p, obj, r.make_cell.as_ptr(), &[value.as_ptr()]),
         },
@@ -53,15 +53,22 @@ pub unsafe fn save_cell(p: &mut Core, obj: *mut PyObject) -> Res {
 /// body holds (PEP 649, 695): pickled as a plain dict, it would load as a
 /// copy that the class never sees again, with the class's `__dict__` and
 /// `__weakref__` getsets in it.
-unsafe fn class_of_namespace(p: &Core, value: *mut PyObject) -> Option<*mut PyObject> {
-    if pyo3::ffi::PyDict_CheckExact(value) == 0 {
-        return None;
+unsafe fn class_of_namespace(p: &Core, value: *mut PyObject) -> Res<Option<*mut PyObject>> {
+    // Every class's dict has `__module__` (type.__new__ sees to it); few
+    // other dicts do, and those skip the search.
+    if pyo3::ffi::PyDict_CheckExact(value) == 0 || p.tracker_ids.is_empty() && p.digest_stack.is_empty() {
+        return Ok(None);
+    }
+    match pyo3::ffi::PyDict_Contains(value, crate::state::state().str_module.as_ptr()) {
+        0 => return Ok(None),
+        1 => {}
+        _ => return Err(crate::error::Failed),
     }
     let owns = |key: usize| {
         let candidate = key as *mut PyObject;
         pyo3::ffi::PyType_Check(candidate) != 0 && (*candidate.cast::<pyo3::ffi::PyTypeObject>()).tp_dict == value
     };
-    p.digest_stack.iter().copied().chain(p.tracker_ids.keys().copied()).find(|&key| owns(key)).map(|key| key as *mut PyObject)
+    Ok(p.digest_stack.iter().copied().chain(p.tracker_ids.keys().copied()).find(|&key| owns(key)).map(|key| key as *mut PyObject))
 }
 
 /// Importable modules by name; dynamic or registered ones with their dict.
