@@ -201,8 +201,8 @@ def function_setstate(func, state):
     are copied into ``func``'s own cells) and ``"_anethum_submodules"``
     (ignored: it only made the unpickler import those modules); every other
     key is set with ``setattr`` (``__name__``, ``__qualname__``,
-    ``__annotations__``, ``__kwdefaults__``, ``__defaults__``,
-    ``__module__``, ``__doc__``...).
+    ``__annotations__`` or (3.14+) ``__annotate__``, ``__kwdefaults__``,
+    ``__defaults__``, ``__module__``, ``__doc__``...).
     """
     dict_state, slotstate = state
     if dict_state:
@@ -299,8 +299,9 @@ def class_setstate(cls, state):
 
     ``state`` is ``(class_dict, slotstate)``; each ``class_dict`` item is
     set with ``setattr``, except ``"_abc_impl"``, a list of classes to
-    ``cls.register``.  ``slotstate`` is reserved (an empty dict).  Returns
-    ``cls``.
+    ``cls.register``, and (3.14+) ``"__annotations__"`` and
+    ``"__annotate__"``, put in the class's dict under those very keys.
+    ``slotstate`` is reserved (an empty dict).  Returns ``cls``.
 
     A class that this load did not make (it was already known under its
     tracker id) is returned unchanged: its pickled state is the same, and

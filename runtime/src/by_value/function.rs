@@ -360,6 +360,9 @@ fn imported_submodules<'py>(code: &Bound<'py, PyAny>, dependencies: &[Bound<'py,
 /// `sys.lazy_modules` (3.15, PEP 810): submodules that a `lazy import
 /// a.b.c` will import when `a.b` is first read; none before 3.15.
 fn pending_lazy_imports(py: Python<'_>) -> PyResult<Vec<String>> {
+    if crate::ffi::types::lazy_import_type().is_null() {
+        return Ok(Vec::new());
+    }
     let Some(pending) = crate::pyalloc::import(py, "sys")?.getattr_opt(name!(py, "lazy_modules")?)? else {
         return Ok(Vec::new());
     };
