@@ -149,6 +149,10 @@ pub fn facts(f: &FactsModel) -> TokenStream {
         let op = Literal::u8_unsuffixed(*op);
         quote!(pub const #name: u8 = #op;)
     });
+    let opmap = f.opcodes.iter().map(|(name, op)| {
+        let op = Literal::u8_unsuffixed(*op);
+        quote!((#name, #op))
+    });
     let pseudo = f.pseudo_opcodes.iter().map(|(name, op)| {
         let name = format_ident!("{name}");
         let op = Literal::u16_unsuffixed(*op);
@@ -185,6 +189,9 @@ pub fn facts(f: &FactsModel) -> TokenStream {
         /// `dis.opmap`, by value.
         pub mod bytecode {
             #(#opcodes)*
+
+            /// The constants above by name, for opcodes some versions lack.
+            pub const OPMAP: &[(&str, u8)] = &[#(#opmap),*];
 
             /// `dis.HAVE_ARGUMENT`.
             pub const HAVE_ARGUMENT: u8 = #have_argument;

@@ -23,11 +23,12 @@ stable id so that loading it twice in one process (or sending it away and
 back) yields the same class object.
 
 This module only depends on the standard library and must stay importable
-on every supported CPython (3.9 to 3.13).
+on every supported CPython (3.9 to 3.15).
 """
 
 import builtins
 import dataclasses
+import gc
 import sys
 import threading
 import types
@@ -47,8 +48,10 @@ __all__ = [
     "file_reconstructor",
     "function_setstate",
     "get_or_create_tracker_id",
+    "getset_descriptor",
     "lookup_class_or_track",
     "make_cell",
+    "make_class_dict_cell",
     "make_dict_items",
     "make_dict_keys",
     "make_dict_values",
@@ -198,8 +201,8 @@ def function_setstate(func, state):
     are copied into ``func``'s own cells) and ``"_anethum_submodules"``
     (ignored: it only made the unpickler import those modules); every other
     key is set with ``setattr`` (``__name__``, ``__qualname__``,
-    ``__annotations__``, ``__kwdefaults__``, ``__defaults__``,
-    ``__module__``, ``__doc__``...).
+    ``__annotations__`` or (3.14+) ``__annotate__``, ``__kwdefaults__``,
+    ``__defaults__``, ``__module__``, ``__doc__``...).
     """
     dict_state, slotstate = state
     if dict_state:
@@ -235,6 +238,16 @@ def make_empty_cell():
 def make_cell(value):
     """Return a new cell holding ``value``."""
     return types.CellType(value)
+
+
+def make_class_dict_cell(cls):
+    """Return a new cell holding the dict ``cls`` keeps its attributes in.
+
+    Such cells (``__classdict__``) are how annotation and type-parameter
+    scopes in a class body (PEP 649, 695) see the class namespace; they
+    must see the loaded class's own, live one.
+    """
+    return types.CellType(_own_dict(cls))
 
 
 # --------------------------------------------------------------------------
@@ -286,8 +299,9 @@ def class_setstate(cls, state):
 
     ``state`` is ``(class_dict, slotstate)``; each ``class_dict`` item is
     set with ``setattr``, except ``"_abc_impl"``, a list of classes to
-    ``cls.register``.  ``slotstate`` is reserved (an empty dict).  Returns
-    ``cls``.
+    ``cls.register``, and (3.14+) ``"__annotations__"`` and
+    ``"__annotate__"``, put in the class's dict under those very keys.
+    ``slotstate`` is reserved (an empty dict).  Returns ``cls``.
 
     A class that this load did not make (it was already known under its
     tracker id) is returned unchanged: its pickled state is the same, and
@@ -302,7 +316,7 @@ def class_setstate(cls, state):
         if attr_name == "_abc_impl":
             registry = attr
         else:
-            setattr(cls, attr_name, attr)
+            _set_class_attribute(cls, attr_name, attr)
 
     # On 3.13+, setting any attribute on a class deletes __firstlineno__;
     # set it again last so the class keeps it.
@@ -313,6 +327,38 @@ def class_setstate(cls, state):
         for subclass in registry:
             cls.register(subclass)
     return cls
+
+
+def _own_dict(cls):
+    """The dict behind ``cls.__dict__`` (the mappingproxy's one referent),
+    or the mappingproxy itself, should that ever not be so."""
+    proxy = _TYPE_DICT.__get__(cls, type(cls))
+    referents = gc.get_referents(proxy)
+    if len(referents) == 1 and type(referents[0]) is dict:
+        return referents[0]
+    return proxy
+
+
+_TYPE_DICT = type.__dict__["__dict__"]
+
+# From 3.14, setting these on a class goes through type's descriptors,
+# which store them under other keys (__annotations_cache__,
+# __annotate_func__) and drop the others; a class that had them in its
+# dict gets them back there, as they were.
+_STORED_AS_OTHER_KEYS = ("__annotations__", "__annotate__") if sys.version_info >= (3, 14) else ()
+
+
+def _set_class_attribute(cls, name, value):
+    if name in _STORED_AS_OTHER_KEYS:
+        namespace = _own_dict(cls)
+        if type(namespace) is dict:
+            namespace[name] = value
+            # A change made behind type's back: setting an attribute
+            # makes the class drop its cached lookups.
+            type.__setattr__(cls, "__anethum_modified__", None)
+            type.__delattr__(cls, "__anethum_modified__")
+            return
+    setattr(cls, name, value)
 
 
 def _is_tracked(cls):
@@ -359,6 +405,25 @@ def dynamic_subimport(name, vars):
     module.__dict__.update(vars)
     module.__dict__["__builtins__"] = _BUILTINS_DICT
     return module
+
+
+def getset_descriptor(owner, name):
+    """Return the descriptor ``name`` (``__dict__``, ``__weakref__``...) of
+    the class ``owner``, as its own dict holds it.
+
+    ``getattr`` would give what type's own ``__dict__`` makes of it. From
+    3.15, classes share ``object``'s ``__dict__`` and ``__weakref__``
+    getsets, which ``object`` itself doesn't hold: they come from a class
+    that has both.
+    """
+    namespace = _TYPE_DICT.__get__(owner, type(owner))
+    if name in namespace:
+        return namespace[name]
+    return _TYPE_DICT.__get__(_WithDictAndWeakref)[name]
+
+
+class _WithDictAndWeakref:
+    pass
 
 
 def builtin_type(name):

@@ -19,7 +19,7 @@ fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeO
 fn load_python_types(py: Python<'_>) {
     let slots = &crate::process::PROCESS.types;
     use std::sync::atomic::Ordering::Relaxed;
-    let table: [(&std::sync::atomic::AtomicPtr<ffi::PyTypeObject>, &std::ffi::CStr); 11] = [
+    let table: [(&std::sync::atomic::AtomicPtr<ffi::PyTypeObject>, &std::ffi::CStr); 13] = [
         (&slots.abstractclassmethod_type, c"__import__('abc').abstractclassmethod"),
         (&slots.abstractstaticmethod_type, c"__import__('abc').abstractstaticmethod"),
         (&slots.abstractproperty_type, c"__import__('abc').abstractproperty"),
@@ -31,6 +31,8 @@ fn load_python_types(py: Python<'_>) {
         (&slots.text_file_type, c"__import__('io').TextIOWrapper"),
         (&slots.dataclass_field_base_type, c"__import__('dataclasses')._FIELD_BASE"),
         (&slots.weakset_type, c"__import__('weakref').WeakSet"),
+        (&slots.partialmethod_type, c"__import__('functools').partialmethod"),
+        (&slots.lazy_import_type, c"getattr(__import__('types'), 'LazyImportType', None)"),
     ];
     for (slot, expression) in table {
         slot.store(python_type(py, expression), Relaxed);

@@ -43,6 +43,8 @@ EXPECTED_SIGNATURES = {
     "dataclass_field_sentinel": "(name)",
     "lookup_class_or_track": "(class_tracker_id, class_def)",
     "get_or_create_tracker_id": "(class_def)",
+    "make_class_dict_cell": "(cls)",
+    "getset_descriptor": "(owner, name)",
 }
 
 

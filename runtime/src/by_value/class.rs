@@ -142,7 +142,7 @@ impl<'py> ClassReduce<'py> {
     }
 }
 
-unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -> Res<bool> {
+pub(super) unsafe fn has_table_reducer(p: &Core, metaclass: *mut pyo3::ffi::PyTypeObject) -> Res<bool> {
     let py = Python::assume_attached();
     let key = Bound::from_borrowed_ptr(py, metaclass.cast());
     let table = match p.dispatch_table.as_ref() {
@@ -441,5 +441,6 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         }
     }
     discard(&clsdict, name!(py, "__dict__")?)?;
+    super::annotations::drop_derived_class_annotations(&clsdict)?;
     Ok(clsdict)
 }

@@ -165,10 +165,8 @@ impl<'py> FunctionParts<'py> {
                 slots.push((key.clone(), fresh_str(&value)?));
             }
         }
-        let annotations_key = name!(py, "__annotations__")?;
-        let annotations = func.getattr(annotations_key)?;
-        if !annotations.cast::<PyDict>().is_ok_and(|a| a.is_empty()) {
-            slots.push((annotations_key.clone(), annotations));
+        if let Some((key, value)) = super::annotations::function_annotations(func)? {
+            slots.push((key, value));
         }
         if !fields.kwdefaults.is_none() {
             slots.push((name!(py, "__kwdefaults__")?.clone(), fields.kwdefaults));
@@ -194,7 +192,7 @@ impl<'py> FunctionParts<'py> {
         let mut globals = Vec::with_capacity(names.len());
         for name in names.iter() {
             if let Some(value) = func_globals.get_item(&name)? {
-                globals.push((name, value));
+                globals.push((name, super::lazy_import::resolved(value)?));
             }
         }
         // Modules the function reaches (globals, closure): their imported
@@ -336,15 +334,39 @@ fn imported_submodules<'py>(code: &Bound<'py, PyAny>, dependencies: &[Bound<'py,
     let co_names: Vec<String> = code.getattr(name!(py, "co_names")?)?.extract()?;
     let modules = sys_modules(py)?;
     let names: Vec<String> = crate::pyalloc::keys(&modules)?.iter().filter_map(|k| k.extract().ok()).collect();
+    let pending = pending_lazy_imports(py)?;
     for package in packages {
         let prefix = format!("{}.", package.getattr(name!(py, "__name__")?)?.extract::<String>()?);
-        for name in names.iter().filter(|n| n.starts_with(&prefix)) {
-            if name[prefix.len()..].split('.').all(|token| co_names.iter().any(|c| c == token)) {
-                if let Some(module) = modules.get_item(name)? {
-                    out.append(module)?;
-                }
+        let reached = |name: &&String| {
+            name.starts_with(&prefix) && name[prefix.len()..].split('.').all(|token| co_names.iter().any(|c| c == token))
+        };
+        for name in names.iter().filter(reached) {
+            if let Some(module) = modules.get_item(name)? {
+                out.append(module)?;
+            }
+        }
+        // Imported now, as the function's first use of the attribute
+        // would: the loading side has no lazy import pending.
+        for name in pending.iter().filter(reached).filter(|name| !names.contains(name)) {
+            crate::pyalloc::import(py, name)?;
+            if let Some(module) = sys_modules(py)?.get_item(name)? {
+                out.append(module)?;
             }
         }
     }
     Ok(out)
+}
+
+/// `sys.lazy_modules` (3.15, PEP 810): submodules that a `lazy import
+/// a.b.c` will import when `a.b` is first read; none before 3.15.
+fn pending_lazy_imports(py: Python<'_>) -> PyResult<Vec<String>> {
+    if crate::ffi::types::lazy_import_type().is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(pending) = crate::pyalloc::import(py, "sys")?.getattr_opt(name!(py, "lazy_modules")?)? else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = pending.try_iter()?.filter_map(|name| name.ok()?.extract().ok()).collect();
+    names.sort();
+    Ok(names)
 }

@@ -29,17 +29,46 @@ where
     save_reduced(p, obj, reduced)
 }
 
-/// `make_cell(contents)`, or `make_empty_cell()` for an empty cell.
+/// `make_cell(contents)`, or `make_empty_cell()` for an empty cell, or
+/// `make_class_dict_cell(cls)` for a cell holding the dict of a class this
+/// dump pickles by value.
 pub unsafe fn save_cell(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let r = raised(py, refs(py))?;
     let contents = crate::owned::Owned::from_nullable(pyo3::ffi::PyCell_Get(obj));
     // Written directly, no argument tuple; the cell is memoized as usual.
     match &contents {
-        Some(value) => write_call(p, obj, r.make_cell.as_ptr(), &[value.as_ptr()]),
+        Some(value) => match class_of_namespace(p, value.as_ptr())? {
+            Some(cls) => write_call(p, obj, r.make_class_dict_cell.as_ptr(), &[cls]),
+            None => write_call(p, obj, r.make_cell.as_ptr(), &[value.as_ptr()]),
+        },
         None => write_call(p, obj, r.make_empty_cell.as_ptr(), &[]),
     }
     .map(|_| ())
+}
+
+/// The class whose own dict `value` is, among the classes this dump
+/// pickles by value (those with a tracker id, or one under way). Such a
+/// dict is what the `__classdict__` cell of an annotation scope in a class
+/// body holds (PEP 649, 695): pickled as a plain dict, it would load as a
+/// copy that the class never sees again, with the class's `__dict__` and
+/// `__weakref__` getsets in it.
+unsafe fn class_of_namespace(p: &Core, value: *mut PyObject) -> Res<Option<*mut PyObject>> {
+    // Every class's dict has `__module__` (type.__new__ sees to it); few
+    // other dicts do, and those skip the search.
+    if pyo3::ffi::PyDict_CheckExact(value) == 0 || p.tracker_ids.is_empty() && p.digest_stack.is_empty() {
+        return Ok(None);
+    }
+    match pyo3::ffi::PyDict_Contains(value, crate::state::state().str_module.as_ptr()) {
+        0 => return Ok(None),
+        1 => {}
+        _ => return Err(crate::error::Failed),
+    }
+    let owns = |key: usize| {
+        let candidate = key as *mut PyObject;
+        pyo3::ffi::PyType_Check(candidate) != 0 && (*candidate.cast::<pyo3::ffi::PyTypeObject>()).tp_dict == value
+    };
+    Ok(p.digest_stack.iter().copied().chain(p.tracker_ids.keys().copied()).find(|&key| owns(key)).map(|key| key as *mut PyObject))
 }
 
 /// Importable modules by name; dynamic or registered ones with their dict.
@@ -54,6 +83,16 @@ pub unsafe fn save_module(p: &mut Core, obj: *mut PyObject) -> Res {
             return reduce(r.subimport.bind(py).clone(), tuple(py, [name])?);
         }
         let state = module.dict().copy()?;
+        let mut imports = Vec::new();
+        for (key, value) in state.iter() {
+            let resolved = super::lazy_import::resolved(value.clone())?;
+            if !resolved.is(&value) {
+                imports.push((key, resolved));
+            }
+        }
+        for (key, resolved) in imports {
+            state.set_item(key, resolved)?;
+        }
         let builtins = name!(py, "__builtins__")?;
         if state.contains(builtins)? {
             state.del_item(builtins)?;
@@ -259,13 +298,34 @@ pub unsafe fn save_weakset(p: &mut Core, obj: *mut PyObject) -> Res {
     })
 }
 
-/// `getattr(owner, name)` for a getset descriptor such as `float.real`.
+/// `getattr(owner, name)` for a getset descriptor such as `float.real`;
+/// `getset_descriptor(owner, name)` for the `__dict__` and `__weakref__`
+/// of a class, which getattr doesn't give back (type's own `__dict__`
+/// answers, or, from 3.15, `object` doesn't hold the getsets all classes
+/// share).
 pub unsafe fn save_getset_descriptor(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |descriptor| {
         let py = descriptor.py();
-        let getattr_builtin = getattr(&import(py, "builtins")?, "getattr")?;
-        let args = [descriptor.getattr(name!(py, "__objclass__")?)?, descriptor.getattr(name!(py, "__name__")?)?];
-        reduce(getattr_builtin, tuple(py, args)?)
+        let owner = descriptor.getattr(name!(py, "__objclass__")?)?;
+        let name = descriptor.getattr(name!(py, "__name__")?)?.cast_into::<pyo3::types::PyString>()?;
+        let gives_back = |found: PyResult<Bound<'_, PyAny>>| match found {
+            Ok(found) => Ok(found.is(descriptor)),
+            Err(err) if err.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
+                || err.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => Ok(false),
+            Err(err) => Err(err),
+        };
+        let args = tuple(py, [owner.clone(), name.clone().into_any()])?;
+        if gives_back(owner.getattr(&name))? {
+            return reduce(getattr(&import(py, "builtins")?, "getattr")?, args);
+        }
+        let helper = refs(py)?.getset_descriptor.bind(py);
+        if gives_back(helper.call1(&args))? {
+            return reduce(helper.clone(), args);
+        }
+        let message =
+            format!("can't pickle {}: it is not found again from its class", unsafe { crate::error::repr(descriptor.as_ptr()) });
+        unsafe { crate::error::pickling_error(&message) };
+        Err(PyErr::fetch(py))
     })
 }
 
@@ -304,5 +364,37 @@ pub unsafe fn save_dataclass_field_sentinel(p: &mut Core, obj: *mut PyObject) ->
     save_with(p, obj, |sentinel| {
         let py = sentinel.py();
         reduce(refs(py)?.dataclass_field_sentinel.bind(py).clone(), tuple(py, [sentinel.getattr(name!(py, "name")?)?])?)
+    })
+}
+
+/// Rule predicate (3.14+): a partialmethod from protocol 2, unless a
+/// dispatch table has a reducer for it. There `object.__reduce_ex__`
+/// reduces it to `copyreg.__newobj__(partialmethod)` and its `__dict__`,
+/// which `pickle` writes but no unpickler loads: `partialmethod.__new__`
+/// takes `func`.
+pub unsafe fn partialmethod_needs_func(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
+    Ok(p.proto >= 2 && !super::class::has_table_reducer(p, pyo3::ffi::Py_TYPE(obj))?)
+}
+
+/// The reduction `pickle` writes, `func` added to the `__newobj__`
+/// arguments; any other reduction (a partialmethod that learnt to reduce
+/// itself) as it is.
+pub unsafe fn save_partialmethod(p: &mut Core, obj: *mut PyObject) -> Res {
+    let proto = p.proto;
+    save_with(p, obj, |method| {
+        let py = method.py();
+        let reduced = method.call_method1(name!(py, "__reduce_ex__")?, (proto,))?;
+        let Ok(parts) = reduced.cast::<PyTuple>() else { return Ok(reduced) };
+        let newobj = crate::state::state().copyreg_newobj.as_ptr();
+        let args = parts.get_item(1).ok().and_then(|args| args.cast_into::<PyTuple>().ok());
+        match args {
+            Some(args) if parts.len() >= 2 && parts.get_item(0)?.as_ptr() == newobj && args.len() == 1 => {
+                let args = tuple(py, [args.get_item(0)?, method.getattr(name!(py, "func")?)?])?;
+                let mut items: Vec<Bound<'_, PyAny>> = parts.iter().collect();
+                items[1] = args.into_any();
+                Ok(tuple(py, items)?.into_any())
+            }
+            _ => Ok(reduced),
+        }
     })
 }

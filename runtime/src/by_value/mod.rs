@@ -3,11 +3,13 @@
 //! that route objects here are in `spec/overrides.toml`; what the pickles
 //! call at load time lives in `anethum.loaders` (a file-format contract).
 
+mod annotations;
 mod bytecode;
 mod class;
 mod class_attr;
 mod code;
 mod function;
+mod lazy_import;
 mod misc;
 mod reference;
 pub(crate) mod refs;
@@ -23,6 +25,7 @@ pub use function::{GlobalsRef, function_needs_by_value, save_function_by_value};
 pub use misc::{
     save_cell, save_classmethod, save_dataclass_field_sentinel, save_dict_items, save_dict_keys, save_dict_values,
     save_file, save_mappingproxy, save_memoryview, save_module, save_property, save_typevar, save_weakset, typevar_needs_by_value, save_getset_descriptor, method_needs_by_value, save_method_by_value,
+    partialmethod_needs_func, save_partialmethod,
 };
 
 use crate::error::{Failed, Res};
@@ -74,13 +77,19 @@ pub(crate) unsafe fn lookup_failure_goes_by_value(obj: *mut pyo3::ffi::PyObject)
     refs::refs(py).is_ok_and(|r| r.builtin_type_ids.contains(&(obj as usize)))
 }
 
-/// The by-value saver for what `lookup_failure_goes_by_value` accepted.
+/// The by-value saver for what `lookup_failure_goes_by_value` accepted;
+/// a class its module holds under another name goes by that name. (A
+/// function doesn't: a module's `f = lambda: ...` goes by value, as with
+/// cloudpickle.)
 pub(crate) unsafe fn save_by_value_instead(p: &mut Core, obj: *mut pyo3::ffi::PyObject) -> Res {
     if pyo3::ffi::Py_TYPE(obj) == crate::ffi::types::function_type() {
-        save_function_by_value(p, obj)
-    } else {
-        save_class_by_value(p, obj)
+        return save_function_by_value(p, obj);
     }
+    let py = Python::assume_attached();
+    if let Some(alias) = raised(py, reference::module_alias(&Bound::from_borrowed_ptr(py, obj)))? {
+        return crate::save::prelude::save_global(p, obj, Some(alias.as_ptr()));
+    }
+    save_class_by_value(p, obj)
 }
 
 /// Hooks for side pickles (`tracker_id`, `splice`): the core calls them

@@ -31,6 +31,33 @@ pub fn importable_module<'py>(obj: &Bound<'py, PyAny>, name: &Bound<'py, PyAny>)
     Ok(Some(module))
 }
 
+/// The other name under which `obj`'s module holds it, where its own
+/// name leads elsewhere (`typing._TypedDict`, whose qualname `TypedDict`
+/// names a function): a global of that module that is `obj`, first
+/// defined first. None in `__main__`, in a module not imported or
+/// registered by value.
+pub fn module_alias<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyString>>> {
+    let py = obj.py();
+    let Some(module_name) = super::class_attr::class_attr_opt(obj, name!(py, "__module__")?)? else { return Ok(None) };
+    let Ok(module_name) = module_name.cast_into::<PyString>() else { return Ok(None) };
+    if module_name.to_cow()? == "__main__" {
+        return Ok(None);
+    }
+    let Some(module) = sys_modules(py)?.get_item(&module_name)? else { return Ok(None) };
+    let Ok(module) = module.cast_into::<PyModule>() else { return Ok(None) };
+    if is_registered_by_value(&module)? {
+        return Ok(None);
+    }
+    for (key, value) in module.dict().iter() {
+        if value.is(obj) {
+            if let Ok(key) = key.cast_into::<PyString>() {
+                return Ok(Some(key));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// The interpreter's module dict (what `sys.modules` is, and what the
 /// import system itself uses).
 pub fn sys_modules(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {

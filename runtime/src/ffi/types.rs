@@ -101,4 +101,6 @@ python_level_types! {
     text_file_type;
     dataclass_field_base_type;
     weakset_type;
+    partialmethod_type;
+    lazy_import_type;
 }
