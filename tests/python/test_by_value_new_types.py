@@ -143,6 +143,7 @@ def test_builtin_getsets_unchanged(protocol):
     assert roundtrip(vars(type)["__dict__"], protocol) is vars(type)["__dict__"]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="co_lines() is 3.10+")
 def test_code_objects_round_trip_with_their_line_table(protocol):
     def make():
         def f(x):
