@@ -34,12 +34,23 @@ pub unsafe fn pickling_error(message: &str) -> Failed {
 
 /// `repr(obj)` for messages; never fails (a failing repr becomes a placeholder).
 pub unsafe fn repr(obj: *mut PyObject) -> String {
-    text_of(ffi::PyObject_Repr(obj), obj)
+    set_aside(|| text_of(ffi::PyObject_Repr(obj), obj))
 }
 
 /// `str(obj)` for messages, like `%S`.
 pub unsafe fn str_of(obj: *mut PyObject) -> String {
-    text_of(ffi::PyObject_Str(obj), obj)
+    set_aside(|| text_of(ffi::PyObject_Str(obj), obj))
+}
+
+/// Runs `f` (which runs Python code) with the exception being raised, if
+/// any, set aside, and sets it again after: Python code must not run with
+/// an exception set (a GC callback would fail with SystemError), and a
+/// message is often formatted for the error that is being raised.
+unsafe fn set_aside<T>(f: impl FnOnce() -> T) -> T {
+    let pending = take_raised();
+    let out = f();
+    restore_raised(pending);
+    out
 }
 
 unsafe fn text_of(text: *mut PyObject, obj: *mut PyObject) -> String {

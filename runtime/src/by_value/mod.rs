@@ -70,11 +70,13 @@ pub(crate) unsafe fn lookup_failure_goes_by_value(obj: *mut pyo3::ffi::PyObject)
     if !crate::ffi::types::is_subtype(tp, crate::ffi::types::type_type()) {
         return false;
     }
-    if class::made_by_class_statement(py, obj) {
-        return true;
-    }
-    // Classes of the `types` module that have no importable name.
-    refs::refs(py).is_ok_and(|r| r.builtin_type_ids.contains(&(obj as usize)))
+    // `refs` runs Python code the first time: not with the lookup's error set.
+    let lookup_error = crate::error::take_raised();
+    let by_value = class::made_by_class_statement(py, obj)
+        // Classes of the `types` module that have no importable name.
+        || refs::refs(py).is_ok_and(|r| r.builtin_type_ids.contains(&(obj as usize)));
+    crate::error::restore_raised(lookup_error);
+    by_value
 }
 
 /// The by-value saver for what `lookup_failure_goes_by_value` accepted;
