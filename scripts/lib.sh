@@ -27,6 +27,18 @@ python_for() {
   echo "$found"
 }
 
+# The first interpreter of the minor versions $2... on which `python $1`
+# succeeds (e.g. "-m pip --version"), printed; fails if none does.
+first_python_with() {
+  local args="$1" m python
+  shift
+  for m in "$@"; do
+    # shellcheck disable=SC2086
+    python="$(python_for "$m" 2>/dev/null)" && "$python" $args >/dev/null 2>&1 && { echo "$python"; return 0; }
+  done
+  return 1
+}
+
 # A venv at $2 for interpreter $1 with pip and nothing else (kept if there).
 # Where ensurepip can't install pip (Debian's 3.14/3.15 from scripts/python.sh
 # look for system wheels), the venv is made --without-pip
@@ -40,14 +52,11 @@ make_bare_venv() {
     if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
       rm -rf "$venv"
       "$python" -m venv --without-pip "$venv"
-      local target wheels="${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheels" whl="" other m
+      local target wheels="${ANETHUM_CACHE:-$HOME/.cache/anethum}/wheels" whl="" other
       target="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
       whl="$(ls "$wheels"/pip-*-py3-none-any.whl 2>/dev/null | sort -V | tail -1 || true)"
       if [ -z "$whl" ]; then
-        for m in 3.13 3.12 3.11 3.10 3.9; do
-          other="$(python_for "$m" 2>/dev/null)" && "$other" -m pip --version >/dev/null 2>&1 && break
-          other=""
-        done
+        other="$(first_python_with "-m pip --version" 3.13 3.12 3.11 3.10 3.9)" || other=""
         [ -n "$other" ] || { echo "make_venv: no CPython with pip to download pip for $python" >&2; return 1; }
         mkdir -p "$wheels"
         "$other" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \

@@ -85,11 +85,8 @@ tools_venv() {
   if [ "$(cat "$TOOLS/.requirements" 2>/dev/null)" != "$TOOLS_REQUIREMENTS" ] || [ ! -x "$TOOLS/bin/maturin" ] ||
      ! "$TOOLS/bin/python" -m ziglang version >/dev/null 2>&1; then
     say "tools venv $TOOLS: $TOOLS_REQUIREMENTS"
-    local m python=""
-    for m in 3.11 3.12 3.13 3.10 3.9; do
-      python="$(python_for "$m" 2>/dev/null)" && "$python" -m venv --help >/dev/null 2>&1 && break
-      python=""
-    done
+    local python
+    python="$(first_python_with "-m venv --help" 3.11 3.12 3.13 3.10 3.9)" || python=""
     [ -n "$python" ] || { echo "wheels.sh: no CPython 3.9–3.13 to make the tools venv with" >&2; return 1; }
     rm -rf "$TOOLS"
     make_bare_venv "$python" "$TOOLS"
