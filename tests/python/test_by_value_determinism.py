@@ -94,3 +94,69 @@ def test_ids_differ_when_definitions_differ():
     ids = {get_or_create_tracker_id(c) for c in (one, other, twin)}
     assert len(ids) == 3
     assert get_or_create_tracker_id(twin).startswith(get_or_create_tracker_id(one))
+
+
+ROUND_TRIP_SCRIPT = textwrap.dedent('''
+    import dataclasses, pickle, subprocess, sys
+    import anethum
+
+    WORKER = (
+        "import pickle, sys, anethum\\n"
+        "func = pickle.loads(sys.stdin.buffer.read())\\n"
+        "sys.stdout.buffer.write(anethum.dumps(func(), %d))\\n")
+
+    def run(func, protocol):
+        done = subprocess.run([sys.executable, "-c", WORKER % protocol],
+                              input=anethum.dumps(func, protocol), capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+        return pickle.loads(done.stdout)
+
+    class Counter:
+        def __init__(self):
+            self.count = 0
+        def increment(self):
+            self.count += 1
+            return self
+
+    @dataclasses.dataclass
+    class Sample:
+        x: int
+        y: int = 0
+        def again(self):
+            return self
+
+    for protocol in (2, 5):
+        if sys.argv[1] == "plain":
+            back = run(Counter().increment().increment, protocol)
+            assert type(back) is Counter and back.count == 2, (protocol, type(back))
+        else:
+            back = run(Sample(1).again, protocol)
+            assert type(back) is Sample and back == Sample(1), (protocol, type(back))
+    print("ok")
+''')
+
+
+def round_trip_through_a_worker(tmp_path, kind):
+    # A script (so `__file__` is its code objects' co_filename) whose class
+    # goes to a fresh interpreter and comes back: the worker's pickle of it
+    # must digest to the sender's id.
+    script = tmp_path / "main_script.py"
+    script.write_text(ROUND_TRIP_SCRIPT)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(anethum.__file__)))
+    done = subprocess.run([sys.executable, str(script), kind], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_class_sent_to_a_worker_and_back_is_the_senders(tmp_path):
+    # The strings the sender shares with its code objects (`__file__`,
+    # `__static_attributes__`) are not shared in the pickle.
+    round_trip_through_a_worker(tmp_path, "plain")
+
+
+@pytest.mark.xfail(strict=False, reason="the digest depends on which equal strings are one object: "
+                   "dataclass field names are co_names' interned strings in the sender, not in the worker")
+def test_dataclass_sent_to_a_worker_and_back_is_the_senders(tmp_path):
+    round_trip_through_a_worker(tmp_path, "dataclass")

@@ -442,5 +442,26 @@ fn class_dict<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     }
     discard(&clsdict, name!(py, "__dict__")?)?;
     super::annotations::drop_derived_class_annotations(&clsdict)?;
+    fresh_names(&clsdict)?;
     Ok(clsdict)
+}
+
+/// Tuples of names made from the identifiers in the class's code (by the
+/// compiler, 3.13+; by dataclasses and NamedTuple), with fresh copies of
+/// the names: in the defining process they are the interned strings the
+/// code objects hold too, which the memo shares; in a process that loaded
+/// the class they are not, and its pickle, and so its tracker id, would
+/// differ from the sender's.
+fn fresh_names(clsdict: &Bound<'_, PyDict>) -> PyResult<()> {
+    let py = clsdict.py();
+    for key in [name!(py, "__static_attributes__")?, name!(py, "__match_args__")?] {
+        let Some(names) = clsdict.get_item(key)? else { continue };
+        let Ok(names) = names.cast_exact::<PyTuple>() else { continue };
+        if !names.iter().all(|name| name.is_exact_instance_of::<PyString>()) {
+            continue;
+        }
+        let copies = names.iter().map(|name| fresh_str(&name)).collect::<PyResult<Vec<_>>>()?;
+        clsdict.set_item(key, crate::pyalloc::tuple(py, copies)?)?;
+    }
+    Ok(())
 }

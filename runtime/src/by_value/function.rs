@@ -296,8 +296,13 @@ fn base_globals<'py>(globals_ref: &mut GlobalsRef, globals: &Bound<'py, PyDict>)
         name!(py, "__path__")?,
         name!(py, "__file__")?,
     ] {
+        // Fresh copies: the module's strings may be the very ones its code
+        // objects hold as `co_filename` or a class as `__module__`, which
+        // the memo shares then; not so in a process that loaded them (code
+        // objects intern their filename...), whose pickle, and so the
+        // tracker ids of classes, would differ.
         if let Some(value) = globals.get_item(name)? {
-            base.set_item(name, value)?;
+            base.set_item(name, fresh_str(&value)?)?;
         }
     }
     globals_ref.0.insert(key, (globals.clone().into_any().unbind(), base.clone().unbind()));
