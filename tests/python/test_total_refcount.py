@@ -19,6 +19,10 @@ pytestmark = pytest.mark.skipif(
     not hasattr(sys, "gettotalrefcount"), reason="needs a debug CPython (Py_DEBUG)")
 
 ROUNDS = 200
+# One reference leaked (or released twice) per dump moves the total by ROUNDS.
+# A few either way are caches filling or emptying: the error path, for one,
+# can free exception objects cached by an earlier round.
+SLACK = ROUNDS // 10
 
 
 def refcount_growth(action):
@@ -39,13 +43,13 @@ def plain_data():
 @pytest.mark.parametrize("protocol", [0, 2, 5])
 def test_plain_data(protocol):
     data = plain_data()
-    assert abs(refcount_growth(lambda: anethum.dumps(data, protocol))) <= 5
+    assert abs(refcount_growth(lambda: anethum.dumps(data, protocol))) <= SLACK
 
 
 @pytest.mark.parametrize("protocol", [2, 5])
 def test_by_value(protocol):
     graph = make_graph()
-    assert abs(refcount_growth(lambda: anethum.dumps(graph, protocol))) <= 5
+    assert abs(refcount_growth(lambda: anethum.dumps(graph, protocol))) <= SLACK
 
 
 @pytest.mark.parametrize("protocol", [2, 5])
@@ -55,7 +59,7 @@ def test_error_path(protocol):
     def fail():
         with pytest.raises(TypeError):
             anethum.dumps(graph, protocol)
-    assert abs(refcount_growth(fail)) <= 5
+    assert abs(refcount_growth(fail)) <= SLACK
 
 
 def test_pickler_subclass_and_memo():
@@ -72,4 +76,4 @@ def test_pickler_subclass_and_memo():
         pickler.memo
         pickler.clear_memo()
         pickler.dump(graph)
-    assert abs(refcount_growth(dump)) <= 5
+    assert abs(refcount_growth(dump)) <= SLACK
