@@ -19,9 +19,10 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-profile=ci
-# CI form: half of the heaviest reliability matrices (the CPython runs
-# cover them whole); --full: all of them.
+profile=ci-debug
+# CI form: fewer hypothesis examples (tests/python/conftest.py) and half of
+# the heaviest reliability matrices (the CPython runs cover them whole);
+# --full: all of them at the soak's example count.
 share=0/2
 pytest_args=()
 while [ $# -gt 0 ]; do

@@ -12,6 +12,13 @@ settings.register_profile(
     "ci", derandomize=True, max_examples=150, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None)
+# The debug-CPython run (scripts/debug_python.sh) looks for C-API misuse,
+# which a few dozen examples per property reach; byte identity itself gets
+# the "ci" count on every release CPython.
+settings.register_profile(
+    "ci-debug", derandomize=True, max_examples=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None)
 settings.register_profile(
     "dev", max_examples=500, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
