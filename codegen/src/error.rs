@@ -66,6 +66,10 @@ impl Errors {
         self.0.push(e);
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn extend(&mut self, es: impl IntoIterator<Item = SpecError>) {
         self.0.extend(es);
     }

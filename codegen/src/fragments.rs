@@ -6,7 +6,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    BehaviourConst, BehaviourValue, DispatchArm, FactsModel, OverrideArm, StateSetter, TypeTest,
+    BehaviourConst, BehaviourValue, DispatchArm, FactsModel, FoundType, Helper, OverrideArm,
+    TypeTest,
 };
 
 fn type_test(test: &TypeTest) -> TokenStream {
@@ -61,7 +62,9 @@ fn type_decides_misses(rules: &[OverrideArm]) -> TokenStream {
         .filter(|r| r.predicate.is_some())
         .filter_map(|r| r.test.as_ref().map(type_test))
         .collect();
-    let bare_predicate = rules.iter().any(|r| r.predicate.is_some() && r.test.is_none());
+    let bare_predicate = rules
+        .iter()
+        .any(|r| r.predicate.is_some() && r.test.is_none());
     if bare_predicate {
         quote!(false)
     } else if tests.is_empty() {
@@ -89,21 +92,83 @@ pub fn override_arm(arm: &OverrideArm) -> TokenStream {
     }
 }
 
-pub fn state_setter(s: &StateSetter) -> TokenStream {
-    let name = format_ident!("{}", s.const_name);
-    let doc = format!(" {}", s.doc);
-    let (module, qualname) = (&s.module, &s.qualname);
+/// The slots of the types rules find at import, their accessors (named
+/// like the C-API ones in `ffi::types`), and the table `state::init` fills
+/// them from.
+pub fn found_types(all: &[FoundType]) -> TokenStream {
+    let names: Vec<_> = all
+        .iter()
+        .map(|t| format_ident!("{}", t.accessor))
+        .collect();
+    let docs = all.iter().map(|t| {
+        format!(
+            " `{}:{}`, for the rule `{}`.",
+            t.module, t.expression, t.rule
+        )
+    });
+    let modules = all.iter().map(|t| c_string(&t.module));
+    let expressions = all.iter().map(|t| c_string(&t.expression));
+    let count = all.len();
     quote! {
-        #[doc = #doc]
-        pub const #name: StateSetter = StateSetter { module: #module, qualname: #qualname };
+        /// One slot per found type, null until `state::init` (and for good
+        /// where this Python has no such type).
+        pub struct FoundTypes {
+            #(pub #names: AtomicPtr<PyTypeObject>,)*
+        }
+
+        impl FoundTypes {
+            pub const fn new() -> FoundTypes {
+                FoundTypes { #(#names: AtomicPtr::new(std::ptr::null_mut()),)* }
+            }
+
+            /// `(slot, module, expression)`: the expression is evaluated in the
+            /// module's namespace.
+            pub fn table(&self) -> [(&AtomicPtr<PyTypeObject>, &'static CStr, &'static CStr); #count] {
+                [#((&self.#names, #modules, #expressions),)*]
+            }
+        }
+
+        #(
+            #[doc = #docs]
+            #[inline(always)]
+            pub fn #names() -> *mut PyTypeObject {
+                crate::process::PROCESS.found_types.#names.load(Relaxed)
+            }
+        )*
     }
 }
 
-pub fn state_setter_list(all: &[StateSetter]) -> TokenStream {
-    let names = all.iter().map(|s| format_ident!("{}", s.const_name));
+fn c_string(s: &str) -> TokenStream {
+    let lit = Literal::c_string(&std::ffi::CString::new(s).expect("no NUL in the spec"));
+    quote!(#lit)
+}
+
+/// `Helpers`: the load-time helpers, fetched from `anethum.loaders` once.
+pub fn helpers(all: &[Helper]) -> TokenStream {
+    let names: Vec<_> = all.iter().map(|h| format_ident!("{}", h.name)).collect();
+    let strings: Vec<_> = all.iter().map(|h| h.name.clone()).collect();
+    let docs = all.iter().map(|h| {
+        format!(
+            " `anethum.loaders.{}{} -> {}`, for the rule `{}`.",
+            h.name, h.params, h.returns, h.rule
+        )
+    });
     quote! {
-        /// Every state setter of this version, in spec order.
-        pub const ALL: &[StateSetter] = &[#(#names),*];
+        pub struct Helpers {
+            #(
+                #[doc = #docs]
+                pub #names: Py<PyAny>,
+            )*
+        }
+
+        /// Every helper's name, in spec order.
+        pub const NAMES: &[&str] = &[#(#strings),*];
+
+        pub fn load(loaders: &Bound<'_, PyAny>) -> PyResult<Helpers> {
+            Ok(Helpers {
+                #(#names: crate::pyalloc::getattr(loaders, #strings)?.unbind(),)*
+            })
+        }
     }
 }
 

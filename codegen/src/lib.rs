@@ -28,6 +28,9 @@ pub use source::SourceFile;
 pub use spec::Spec;
 pub use version::{PyVersion, SUPPORTED};
 
+/// The one generated file outside `generated/py3XX/`, the same for every version.
+pub const LOADERS_STUB: &str = "python/anethum/loaders.pyi";
+
 /// One output file, relative to the repository root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -78,7 +81,8 @@ pub fn generate_from(
         ("mod.rs", render::mod_rs(&model)),
         ("dispatch.rs", render::dispatch_rs(&model)),
         ("facts.rs", render::facts_rs(&model)),
-        ("state_setters.rs", render::state_setters_rs(&model)),
+        ("found_types.rs", render::found_types_rs(&model)),
+        ("helpers.rs", render::helpers_rs(&model)),
     ];
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -90,6 +94,12 @@ pub fn generate_from(
             Ok(contents) => files.push(GeneratedFile { path, contents }),
             Err(e) => errors.push(SpecError::in_file(&path, e)),
         }
+    }
+    // The same for every version: the stubs of the load-time helpers.
+    let path = LOADERS_STUB.to_owned();
+    match render::loaders_pyi(&model).and_then(|b| emit::finish_shared_py(&inputs, &b)) {
+        Ok(contents) => files.push(GeneratedFile { path, contents }),
+        Err(e) => errors.push(SpecError::in_file(&path, e)),
     }
     if errors.is_empty() {
         Ok(files)

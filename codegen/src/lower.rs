@@ -17,21 +17,22 @@ use crate::error::{Errors, SpecError};
 use crate::facts::FactsFile;
 use crate::model::{self, DispatchArm, Model, OverrideArm, TypeTest};
 use crate::source::SourceFile;
-use crate::spec::{self, DispatchMatch, RuleMatch, Spec, Stage};
+use crate::spec::{DispatchMatch, RuleMatch, Spec, Stage};
 use crate::version::PyVersion;
 
 pub fn lower(spec: &Spec, facts: &FactsFile, version: PyVersion) -> Result<Model, Vec<SpecError>> {
     let mut errors = Errors::default();
     let dispatch = lower_dispatch(spec, version, &mut errors);
     let overrides = lower_overrides(spec, version, &mut errors);
-    let state_setters = lower_state_setters(spec, version, &mut errors);
+    let (found_types, helpers) = lower_rule_tables(spec, &mut errors);
     let behaviour = behaviour::lower_behaviour(spec, version, &mut errors);
     let facts = facts::lower_facts(facts, version, &mut errors);
     errors.finish(Model {
         version,
         dispatch,
         overrides,
-        state_setters,
+        found_types,
+        helpers,
         behaviour,
         facts,
     })
@@ -279,57 +280,154 @@ fn lower_overrides(spec: &Spec, version: PyVersion, errors: &mut Errors) -> Vec<
     arms
 }
 
-fn lower_state_setters(
+/// Every rule's `find` and `helpers`, whatever its `since`/`until`: the
+/// slots and helper fields are the same on every version, so the
+/// hand-written savers and predicates that name them compile everywhere.
+fn lower_rule_tables(
     spec: &Spec,
-    version: PyVersion,
     errors: &mut Errors,
-) -> Vec<model::StateSetter> {
+) -> (Vec<model::FoundType>, Vec<model::Helper>) {
     let mut cx = Ctx {
-        src: &spec.state_setters_src,
+        src: &spec.overrides_src,
         errors,
     };
-    let mut out = Vec::new();
-    let mut names = HashMap::new();
-    for setter in &spec.state_setters {
-        let s: &spec::StateSetter = setter.get_ref();
-        cx.ident(&s.name, "setter name");
-        if s.name.get_ref().chars().any(|c| c.is_ascii_uppercase()) {
-            cx.err(
-                s.name.span(),
-                "setter names are snake_case; the constant is upper-cased from it",
-            );
+    let mut found: Vec<model::FoundType> = Vec::new();
+    let mut found_at: HashMap<String, (String, usize)> = HashMap::new();
+    let mut helpers: Vec<model::Helper> = Vec::new();
+    let mut declared = HashMap::new();
+    let mut referenced: Vec<&Spanned<String>> = Vec::new();
+    for rule in &spec.overrides {
+        let r = rule.get_ref();
+        if let Some(find) = &r.find {
+            'find: {
+                let Some(t) = &r.type_ else {
+                    cx.err(
+                        find.span(),
+                        "`find` names how the rule's `type` is found; give the rule a `type`",
+                    );
+                    break 'find;
+                };
+                let Some((module, expression)) = split_find(find.get_ref()) else {
+                    cx.err(
+                        find.span(),
+                        format!("find `{}` is not `module:expression`", find.get_ref()),
+                    );
+                    break 'find;
+                };
+                let line = cx.src.line_col(find.span().start).0;
+                match found_at.entry(t.get_ref().clone()) {
+                    Entry::Occupied(first) if first.get().0 != find.get_ref().as_str() => {
+                        let msg = format!(
+                            "type `{}` is found as `{}` at line {}; one accessor, one `find`",
+                            t.get_ref(),
+                            first.get().0,
+                            first.get().1
+                        );
+                        cx.err(find.span(), msg);
+                    }
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(slot) => {
+                        slot.insert((find.get_ref().clone(), line));
+                        found.push(model::FoundType {
+                            accessor: t.get_ref().clone(),
+                            module,
+                            expression,
+                            rule: r.name.get_ref().clone(),
+                        });
+                    }
+                }
+            }
         }
-        cx.doc(&s.doc);
-        let helper = split_helper(s.helper.get_ref());
-        if helper.is_none() {
+        for h in &r.helpers {
+            match parse_helper(h.get_ref()) {
+                HelperSpec::Reference => referenced.push(h),
+                HelperSpec::Declaration {
+                    name,
+                    params,
+                    returns,
+                } => {
+                    let key = Spanned::new(h.span(), name.clone());
+                    let before = cx.errors.len();
+                    cx.unique(&mut declared, &key, "helper declaration");
+                    if cx.errors.len() == before {
+                        helpers.push(model::Helper {
+                            name,
+                            params,
+                            returns,
+                            rule: r.name.get_ref().clone(),
+                            doc: r.doc.get_ref().clone(),
+                        });
+                    }
+                }
+                HelperSpec::Invalid => cx.err(
+                    h.span(),
+                    format!(
+                        "helper `{}` is neither a name nor `name(params) -> returns`",
+                        h.get_ref()
+                    ),
+                ),
+            }
+        }
+    }
+    for h in referenced {
+        if !declared.contains_key(h.get_ref()) {
             cx.err(
-                s.helper.span(),
+                h.span(),
                 format!(
-                    "helper `{}` is not `package.module:qualname`",
-                    s.helper.get_ref()
+                    "helper `{}` is not declared; write `{}(params) -> returns` in one rule",
+                    h.get_ref(),
+                    h.get_ref()
                 ),
             );
         }
-        if !cx.active(&s.since, &s.until, version) {
-            continue;
-        }
-        cx.unique(&mut names, &s.name, "setter");
-        if let Some((module, qualname)) = helper {
-            out.push(model::StateSetter {
-                const_name: s.name.get_ref().to_ascii_uppercase(),
-                module,
-                qualname,
-                doc: s.doc.get_ref().clone(),
-            });
-        }
     }
-    out
+    (found, helpers)
 }
 
-fn split_helper(s: &str) -> Option<(String, String)> {
-    let (module, qualname) = s.split_once(':')?;
-    let dotted = |p: &str| p.split('.').all(is_python_ident);
-    (dotted(module) && dotted(qualname)).then(|| (module.to_owned(), qualname.to_owned()))
+enum HelperSpec {
+    Reference,
+    Declaration {
+        name: String,
+        params: String,
+        returns: String,
+    },
+    Invalid,
+}
+
+/// `name` or `name(params) -> returns`; params and returns are the stub's
+/// text, checked only for balance (they are Python, not Rust).
+fn parse_helper(s: &str) -> HelperSpec {
+    let s = s.trim();
+    if is_python_ident(s) {
+        return HelperSpec::Reference;
+    }
+    let Some(open) = s.find('(') else {
+        return HelperSpec::Invalid;
+    };
+    let name = s[..open].trim();
+    let Some((params, returns)) = s[open..].rsplit_once("->") else {
+        return HelperSpec::Invalid;
+    };
+    let (params, returns) = (params.trim(), returns.trim());
+    let balanced = params.starts_with('(')
+        && params.ends_with(')')
+        && params.matches('(').count() == params.matches(')').count()
+        && params.matches('[').count() == params.matches(']').count();
+    if !is_python_ident(name) || !balanced || returns.is_empty() {
+        return HelperSpec::Invalid;
+    }
+    HelperSpec::Declaration {
+        name: name.to_owned(),
+        params: params.to_owned(),
+        returns: returns.to_owned(),
+    }
+}
+
+fn split_find(s: &str) -> Option<(String, String)> {
+    let (module, expression) = s.split_once(':')?;
+    let expression = expression.trim();
+    (module.split('.').all(is_python_ident) && !expression.is_empty())
+        .then(|| (module.to_owned(), expression.to_owned()))
 }
 
 fn is_python_ident(s: &str) -> bool {

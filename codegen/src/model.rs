@@ -12,7 +12,12 @@ pub struct Model {
     pub dispatch: Vec<DispatchArm>,
     /// In the order they are tried.
     pub overrides: Vec<OverrideArm>,
-    pub state_setters: Vec<StateSetter>,
+    /// Types found at import (`find` of a rule), from every rule whatever its
+    /// `since`/`until`, so hand-written code compiles on every version.
+    pub found_types: Vec<FoundType>,
+    /// Load-time helpers, likewise from every rule: `anethum.loaders`
+    /// defines them all on every version.
+    pub helpers: Vec<Helper>,
     /// One constant per name of `spec/behaviour.toml`, in the order the
     /// names first appear there.
     pub behaviour: Vec<BehaviourConst>,
@@ -51,12 +56,26 @@ pub struct OverrideArm {
     pub doc: String,
 }
 
-#[derive(Debug)]
-pub struct StateSetter {
-    /// The Rust constant, SCREAMING_SNAKE_CASE.
-    pub const_name: String,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundType {
+    /// The accessor, `types::<accessor>()`.
+    pub accessor: String,
     pub module: String,
-    pub qualname: String,
+    /// Evaluated in the module's namespace; anything but a type leaves the
+    /// slot null, which no object's type is.
+    pub expression: String,
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Helper {
+    /// The attribute of `anethum.loaders`, and the field of `Helpers`.
+    pub name: String,
+    /// `(params)` as written in the spec, for the stub.
+    pub params: String,
+    pub returns: String,
+    /// The rule that declares it, and that rule's doc.
+    pub rule: String,
     pub doc: String,
 }
 

@@ -30,8 +30,20 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/facts.rs.tera"),
     ),
     (
-        "state_setters.rs.tera",
-        include_str!("../../templates/state_setters.rs.tera"),
+        "found_types.rs.tera",
+        include_str!("../../templates/found_types.rs.tera"),
+    ),
+    (
+        "helpers.rs.tera",
+        include_str!("../../templates/helpers.rs.tera"),
+    ),
+    (
+        "header.py.tera",
+        include_str!("../../templates/header.py.tera"),
+    ),
+    (
+        "loaders.pyi.tera",
+        include_str!("../../templates/loaders.pyi.tera"),
     ),
 ];
 
@@ -128,8 +140,12 @@ pub const MODULES: &[(&str, &str)] = &[
         "Constants read from the interpreter, from `facts/py3XX.toml`, and `behaviour` from `spec/behaviour.toml`.",
     ),
     (
-        "state_setters",
-        "Load-time helpers, from `spec/state_setters.toml`.",
+        "found_types",
+        "Types found at import, from the `find` of `spec/overrides.toml`'s rules.",
+    ),
+    (
+        "helpers",
+        "Load-time helpers, from the `helpers` of `spec/overrides.toml`'s rules.",
     ),
 ];
 
@@ -201,14 +217,57 @@ pub fn facts_rs(model: &Model) -> Result<String, String> {
     render("facts.rs.tera", &ctx)
 }
 
-pub fn state_setters_rs(model: &Model) -> Result<String, String> {
-    let mut tokens: proc_macro2::TokenStream = model
-        .state_setters
-        .iter()
-        .map(fragments::state_setter)
-        .collect();
-    tokens.extend(fragments::state_setter_list(&model.state_setters));
+pub fn found_types_rs(model: &Model) -> Result<String, String> {
     let mut ctx = Context::new();
-    ctx.insert("items", &emit::format_items(tokens)?);
-    render("state_setters.rs.tera", &ctx)
+    ctx.insert(
+        "items",
+        &emit::format_items(fragments::found_types(&model.found_types))?,
+    );
+    render("found_types.rs.tera", &ctx)
+}
+
+pub fn helpers_rs(model: &Model) -> Result<String, String> {
+    let mut ctx = Context::new();
+    ctx.insert(
+        "items",
+        &emit::format_items(fragments::helpers(&model.helpers))?,
+    );
+    render("helpers.rs.tera", &ctx)
+}
+
+/// Header of a file that is the same for every CPython (no version, no facts).
+pub fn header_py(inputs: &Inputs, output: &str) -> Result<String, String> {
+    let mut ctx = Context::new();
+    ctx.insert("spec", &inputs.spec);
+    ctx.insert("templates", &inputs.templates);
+    ctx.insert("output", output);
+    render("header.py.tera", &ctx)
+}
+
+#[derive(Serialize)]
+struct StubHelper<'a> {
+    name: &'a str,
+    params: &'a str,
+    returns: &'a str,
+    rule: &'a str,
+    doc: &'a str,
+}
+
+/// `python/anethum/loaders.pyi`. Every version's model holds every helper,
+/// so each version renders the same file.
+pub fn loaders_pyi(model: &Model) -> Result<String, String> {
+    let helpers: Vec<StubHelper<'_>> = model
+        .helpers
+        .iter()
+        .map(|h| StubHelper {
+            name: &h.name,
+            params: &h.params,
+            returns: &h.returns,
+            rule: &h.rule,
+            doc: &h.doc,
+        })
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("helpers", &helpers);
+    render("loaders.pyi.tera", &ctx)
 }

@@ -62,7 +62,14 @@ pub struct OverrideRule {
     #[serde(rename = "type")]
     pub type_: Option<Spanned<String>>,
     pub predicate: Option<Spanned<String>>,
+    /// `module:expression`: how a type that the C API doesn't export is
+    /// found at import; `type` then names the accessor generated for it.
+    pub find: Option<Spanned<String>>,
     pub saver: Spanned<String>,
+    /// Load-time helpers of `anethum.loaders` the saver names: declared once
+    /// as `name(params) -> returns` (the stub's signature), elsewhere by name.
+    #[serde(default)]
+    pub helpers: Vec<Spanned<String>>,
     pub since: Option<Spanned<String>>,
     pub until: Option<Spanned<String>>,
     pub doc: Spanned<String>,
@@ -74,18 +81,6 @@ pub enum RuleMatch {
     ExactType,
     Subtype,
     Predicate,
-}
-
-/// `[[setter]]` in `state_setters.toml`: a load-time helper that a
-/// reduce tuple may name as its `state_setter`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateSetter {
-    pub name: Spanned<String>,
-    pub helper: Spanned<String>,
-    pub since: Option<Spanned<String>>,
-    pub until: Option<Spanned<String>>,
-    pub doc: Spanned<String>,
 }
 
 /// `[[behaviour]]` in `behaviour.toml`: one value of a constant that
@@ -113,10 +108,9 @@ pub enum BehaviourType {
 }
 
 /// The spec files, by the one top-level key each may hold.
-pub const FILES: [(&str, &str); 4] = [
+pub const FILES: [(&str, &str); 3] = [
     ("dispatch.toml", "type"),
     ("overrides.toml", "rule"),
-    ("state_setters.toml", "setter"),
     ("behaviour.toml", "behaviour"),
 ];
 
@@ -125,11 +119,9 @@ pub const FILES: [(&str, &str); 4] = [
 pub struct Spec {
     pub dispatch_src: SourceFile,
     pub overrides_src: SourceFile,
-    pub state_setters_src: SourceFile,
     pub behaviour_src: SourceFile,
     pub dispatch: Vec<Spanned<DispatchEntry>>,
     pub overrides: Vec<Spanned<OverrideRule>>,
-    pub state_setters: Vec<Spanned<StateSetter>>,
     pub behaviour: Vec<Spanned<Behaviour>>,
 }
 
@@ -168,24 +160,17 @@ impl Spec {
     /// `lower` can check them too and one run shows every error.
     pub fn parse(files: Vec<SourceFile>) -> (Spec, Vec<SpecError>) {
         let mut errors = Errors::default();
-        let [
-            dispatch_src,
-            overrides_src,
-            state_setters_src,
-            behaviour_src,
-        ]: [SourceFile; 4] = files.try_into().expect("one source per spec file");
+        let [dispatch_src, overrides_src, behaviour_src]: [SourceFile; 3] =
+            files.try_into().expect("one source per spec file");
         let dispatch = parse_entries(&dispatch_src, FILES[0].1, &mut errors);
         let overrides = parse_entries(&overrides_src, FILES[1].1, &mut errors);
-        let state_setters = parse_entries(&state_setters_src, FILES[2].1, &mut errors);
-        let behaviour = parse_entries(&behaviour_src, FILES[3].1, &mut errors);
+        let behaviour = parse_entries(&behaviour_src, FILES[2].1, &mut errors);
         let spec = Spec {
             dispatch_src,
             overrides_src,
-            state_setters_src,
             behaviour_src,
             dispatch,
             overrides,
-            state_setters,
             behaviour,
         };
         (spec, errors.into_vec())

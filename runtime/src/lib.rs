@@ -31,6 +31,9 @@ fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     state::init(m.py())?;
     m.add("HIGHEST_PROTOCOL", generated::facts::HIGHEST_PROTOCOL)?;
     m.add("DEFAULT_PROTOCOL", generated::facts::DEFAULT_PROTOCOL)?;
+    // The load-time helpers the spec declares, for the test that
+    // anethum.loaders defines them all.
+    m.add("_LOADER_HELPERS", pyo3::types::PyTuple::new(m.py(), generated::helpers::NAMES)?)?;
     m.add_function(wrap_pyfunction!(api::functions::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::dump, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::_set_side_pickle_reuse, m)?)?;

@@ -23,8 +23,10 @@ use std::sync::{Mutex, OnceLock};
 pub struct Process {
     /// Set by `state::init` at import.
     pub module: OnceLock<ModuleState>,
-    /// Types defined in Python or not exported by the C API.
+    /// Types defined in Python or not exported by the C API, that no rule finds.
     pub types: TypeSlots,
+    /// The types `spec/overrides.toml`'s rules find (generated).
+    pub found_types: crate::generated::found_types::FoundTypes,
     /// `anethum.loaders` and friends, on first use.
     pub refs: PyOnceLock<Refs>,
     /// The `anethum.loaders` functions every by-value pickle names.
@@ -52,6 +54,7 @@ pub struct Process {
 pub static PROCESS: Process = Process {
     module: OnceLock::new(),
     types: TypeSlots::new(),
+    found_types: crate::generated::found_types::FoundTypes::new(),
     refs: PyOnceLock::new(),
     known_globals: OnceLock::new(),
     code_attributes: PyOnceLock::new(),

@@ -14,28 +14,28 @@ fn python_type(py: Python<'_>, expression: &std::ffi::CStr) -> *mut ffi::PyTypeO
     }
 }
 
-/// Fills `ffi::types::slots`: types defined in Python or not exported by
-/// the C API. A type missing from this Python stays null, which no object has.
+/// Fills the type slots: the generated table of the types the rules find
+/// (`spec/overrides.toml`), and the few others. A type missing from this
+/// Python stays null, which no object's type is.
 fn load_python_types(py: Python<'_>) {
-    let slots = &crate::process::PROCESS.types;
     use std::sync::atomic::Ordering::Relaxed;
-    let table: [(&std::sync::atomic::AtomicPtr<ffi::PyTypeObject>, &std::ffi::CStr); 13] = [
-        (&slots.abstractclassmethod_type, c"__import__('abc').abstractclassmethod"),
-        (&slots.abstractstaticmethod_type, c"__import__('abc').abstractstaticmethod"),
-        (&slots.abstractproperty_type, c"__import__('abc').abstractproperty"),
-        (&slots.odict_keys_type, c"type(__import__('collections').OrderedDict().keys())"),
-        (&slots.odict_values_type, c"type(__import__('collections').OrderedDict().values())"),
-        (&slots.odict_items_type, c"type(__import__('collections').OrderedDict().items())"),
-        (&slots.typevar_type, c"__import__('typing').TypeVar"),
-        (&slots.paramspec_type, c"getattr(__import__('typing'), 'ParamSpec', None)"),
-        (&slots.text_file_type, c"__import__('io').TextIOWrapper"),
-        (&slots.dataclass_field_base_type, c"__import__('dataclasses')._FIELD_BASE"),
-        (&slots.weakset_type, c"__import__('weakref').WeakSet"),
-        (&slots.partialmethod_type, c"__import__('functools').partialmethod"),
-        (&slots.lazy_import_type, c"getattr(__import__('types'), 'LazyImportType', None)"),
-    ];
-    for (slot, expression) in table {
-        slot.store(python_type(py, expression), Relaxed);
+    for (slot, module, expression) in crate::process::PROCESS.found_types.table() {
+        slot.store(found_type(py, module, expression), Relaxed);
+    }
+    let slots = &crate::process::PROCESS.types;
+    slots.lazy_import_type.store(python_type(py, c"getattr(__import__('types'), 'LazyImportType', None)"), Relaxed);
+}
+
+/// `expression` evaluated in `module`'s namespace, if that is a type.
+fn found_type(py: Python<'_>, module: &std::ffi::CStr, expression: &std::ffi::CStr) -> *mut ffi::PyTypeObject {
+    let Ok(name) = module.to_str() else { return std::ptr::null_mut() };
+    let namespace = match crate::pyalloc::import(py, name) {
+        Ok(module) => module.dict(),
+        Err(_) => return std::ptr::null_mut(),
+    };
+    match py.eval(expression, Some(&namespace), None) {
+        Ok(found) if found.is_instance_of::<pyo3::types::PyType>() => found.into_ptr().cast(),
+        _ => std::ptr::null_mut(),
     }
 }
 

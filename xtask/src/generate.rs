@@ -135,7 +135,7 @@ fn ensure_file(
     if check {
         let what = match &old {
             None => "missing",
-            Some(text) if rel.ends_with(".rs") && check_header(text) != HeaderCheck::Intact => {
+            Some(text) if (rel.ends_with(".rs") || rel.ends_with(".pyi")) && check_header(text) != HeaderCheck::Intact => {
                 "edited by hand"
             }
             Some(_) => "stale",

@@ -6,26 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySet};
 
 pub struct Refs {
-    pub make_function: Py<PyAny>,
-    pub function_setstate: Py<PyAny>,
-    pub make_empty_cell: Py<PyAny>,
-    pub make_cell: Py<PyAny>,
-    pub make_class_dict_cell: Py<PyAny>,
-    pub getset_descriptor: Py<PyAny>,
-    pub make_skeleton_class: Py<PyAny>,
-    pub make_skeleton_enum: Py<PyAny>,
-    pub class_setstate: Py<PyAny>,
-    pub track_pickled_class: Py<PyAny>,
-    pub make_typevar: Py<PyAny>,
-    pub make_paramspec: Py<PyAny>,
-    pub subimport: Py<PyAny>,
-    pub dynamic_subimport: Py<PyAny>,
-    pub builtin_type: Py<PyAny>,
-    pub make_dict_keys: Py<PyAny>,
-    pub make_dict_values: Py<PyAny>,
-    pub make_dict_items: Py<PyAny>,
-    pub file_reconstructor: Py<PyAny>,
-    pub dataclass_field_sentinel: Py<PyAny>,
+    /// The load-time helpers the rules declare (generated from the spec).
+    pub helpers: crate::generated::helpers::Helpers,
     /// `anethum._registry.PICKLE_BY_VALUE_MODULES`, read live.
     pub by_value_modules: Py<PySet>,
     pub code_type: Py<PyAny>,
@@ -44,13 +26,19 @@ pub struct Refs {
     pub python_class_dealloc: unsafe extern "C" fn(*mut pyo3::ffi::PyObject),
 }
 
+impl std::ops::Deref for Refs {
+    type Target = crate::generated::helpers::Helpers;
+    fn deref(&self) -> &Self::Target {
+        &self.helpers
+    }
+}
+
 pub fn refs(py: Python<'_>) -> PyResult<&'static Refs> {
     crate::process::PROCESS.refs.get_or_try_init(py, || load(py))
 }
 
 fn load(py: Python<'_>) -> PyResult<Refs> {
     let loaders = import(py, "anethum.loaders")?;
-    let get = |name: &str| getattr(&loaders, name).map(Bound::unbind);
     let types = import(py, "types")?;
     let abc = import(py, "abc")?;
     let typing = import(py, "typing")?;
@@ -85,26 +73,7 @@ fn load(py: Python<'_>) -> PyResult<Refs> {
     }
     crate::save::known_globals::register(known);
     Ok(Refs {
-        make_function: get("make_function")?,
-        function_setstate: get("function_setstate")?,
-        make_empty_cell: get("make_empty_cell")?,
-        make_cell: get("make_cell")?,
-        make_class_dict_cell: get("make_class_dict_cell")?,
-        getset_descriptor: get("getset_descriptor")?,
-        make_skeleton_class: get("make_skeleton_class")?,
-        make_skeleton_enum: get("make_skeleton_enum")?,
-        class_setstate: get("class_setstate")?,
-        track_pickled_class: get("_track_pickled_class")?,
-        make_typevar: get("make_typevar")?,
-        make_paramspec: get("make_paramspec")?,
-        subimport: get("subimport")?,
-        dynamic_subimport: get("dynamic_subimport")?,
-        builtin_type: get("builtin_type")?,
-        make_dict_keys: get("make_dict_keys")?,
-        make_dict_values: get("make_dict_values")?,
-        make_dict_items: get("make_dict_items")?,
-        file_reconstructor: get("file_reconstructor")?,
-        dataclass_field_sentinel: get("dataclass_field_sentinel")?,
+        helpers: crate::generated::helpers::load(loaders.as_any())?,
         by_value_modules: getattr(&import(py, "anethum._registry")?, "PICKLE_BY_VALUE_MODULES")?.cast_into::<PySet>()?.unbind(),
         code_type: getattr(&types, "CodeType")?.unbind(),
         mappingproxy_type: getattr(&types, "MappingProxyType")?.unbind(),

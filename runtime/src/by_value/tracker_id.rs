@@ -122,7 +122,7 @@ unsafe fn tracked_id<'py>(obj: &Bound<'py, PyAny>, digest: &Bound<'py, PyAny>) -
             }
         }
     }
-    let track = super::refs::refs(py).and_then(|r| r.track_pickled_class.bind(py).call1((digest, obj)));
+    let track = super::refs::refs(py).and_then(|r| r._track_pickled_class.bind(py).call1((digest, obj)));
     let id = super::raised(py, track)?;
     if let Ok(entry) = crate::pyalloc::tuple(py, [digest.clone(), id.clone()]) {
         cache.insert(obj, entry.as_any());
