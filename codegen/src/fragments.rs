@@ -74,6 +74,26 @@ fn type_decides_misses(rules: &[OverrideArm]) -> TokenStream {
     }
 }
 
+/// The savers and predicates of the rules other versions try, named in
+/// two constants so that each version's build compiles and type-checks
+/// every one of them, and none is dead code anywhere.
+pub fn other_versions_rules(rules: &[OverrideArm]) -> TokenStream {
+    let mut savers: Vec<String> = rules.iter().map(|r| r.saver.clone()).collect();
+    let mut predicates: Vec<String> = rules.iter().filter_map(|r| r.predicate.clone()).collect();
+    savers.sort();
+    savers.dedup();
+    predicates.sort();
+    predicates.dedup();
+    let savers = savers.iter().map(|s| format_ident!("{s}"));
+    let predicates = predicates.iter().map(|s| format_ident!("{s}"));
+    quote! {
+        #[allow(dead_code)]
+        const OTHER_VERSIONS_SAVERS: &[unsafe fn(&mut Core, *mut PyObject) -> Res] = &[#(#savers),*];
+        #[allow(dead_code)]
+        const OTHER_VERSIONS_PREDICATES: &[unsafe fn(&mut Core, *mut PyObject) -> Res<bool>] = &[#(#predicates),*];
+    }
+}
+
 /// `if <type test> && predicate(p, obj)? { return saver(p, obj); }`
 pub fn override_arm(arm: &OverrideArm) -> TokenStream {
     let mut conds = Vec::new();

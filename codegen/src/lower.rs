@@ -23,7 +23,7 @@ use crate::version::PyVersion;
 pub fn lower(spec: &Spec, facts: &FactsFile, version: PyVersion) -> Result<Model, Vec<SpecError>> {
     let mut errors = Errors::default();
     let dispatch = lower_dispatch(spec, version, &mut errors);
-    let overrides = lower_overrides(spec, version, &mut errors);
+    let (overrides, other_versions_overrides) = lower_overrides(spec, version, &mut errors);
     let (found_types, helpers) = lower_rule_tables(spec, &mut errors);
     let behaviour = behaviour::lower_behaviour(spec, version, &mut errors);
     let facts = facts::lower_facts(facts, version, &mut errors);
@@ -31,6 +31,7 @@ pub fn lower(spec: &Spec, facts: &FactsFile, version: PyVersion) -> Result<Model
         version,
         dispatch,
         overrides,
+        other_versions_overrides,
         found_types,
         helpers,
         behaviour,
@@ -226,12 +227,17 @@ fn stage_name(s: Stage) -> &'static str {
     }
 }
 
-fn lower_overrides(spec: &Spec, version: PyVersion, errors: &mut Errors) -> Vec<OverrideArm> {
+fn lower_overrides(
+    spec: &Spec,
+    version: PyVersion,
+    errors: &mut Errors,
+) -> (Vec<OverrideArm>, Vec<OverrideArm>) {
     let mut cx = Ctx {
         src: &spec.overrides_src,
         errors,
     };
     let mut arms = Vec::new();
+    let mut others = Vec::new();
     let mut names = HashMap::new();
     for rule in &spec.overrides {
         let r = rule.get_ref();
@@ -265,19 +271,21 @@ fn lower_overrides(spec: &Spec, version: PyVersion, errors: &mut Errors) -> Vec<
                 None
             }
         };
-        if !cx.active(&r.since, &r.until, version) {
-            continue;
-        }
-        cx.unique(&mut names, &r.name, "rule");
-        arms.push(OverrideArm {
+        let arm = OverrideArm {
             name: r.name.get_ref().clone(),
             test,
             predicate: r.predicate.as_ref().map(|p| p.get_ref().clone()),
             saver: r.saver.get_ref().clone(),
             doc: r.doc.get_ref().clone(),
-        });
+        };
+        if !cx.active(&r.since, &r.until, version) {
+            others.push(arm);
+            continue;
+        }
+        cx.unique(&mut names, &r.name, "rule");
+        arms.push(arm);
     }
-    arms
+    (arms, others)
 }
 
 /// Every rule's `find` and `helpers`, whatever its `since`/`until`: the

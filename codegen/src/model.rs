@@ -12,6 +12,9 @@ pub struct Model {
     pub dispatch: Vec<DispatchArm>,
     /// In the order they are tried.
     pub overrides: Vec<OverrideArm>,
+    /// Rules other versions try: their savers and predicates are named in
+    /// the generated code all the same, so each version compiles them all.
+    pub other_versions_overrides: Vec<OverrideArm>,
     /// Types found at import (`find` of a rule), from every rule whatever its
     /// `since`/`until`, so hand-written code compiles on every version.
     pub found_types: Vec<FoundType>,

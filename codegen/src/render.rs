@@ -203,6 +203,10 @@ pub fn dispatch_rs(model: &Model) -> Result<String, String> {
     ctx.insert("overrides", &rules);
     let note = emit::format_stmts(fragments::note_rule_misses(&model.overrides))?;
     ctx.insert("note_rule_misses", &note);
+    let others = emit::format_items(fragments::other_versions_rules(
+        &model.other_versions_overrides,
+    ))?;
+    ctx.insert("other_versions", &others);
     render("dispatch.rs.tera", &ctx)
 }
 

@@ -111,14 +111,14 @@ fn since_and_until_select_versions() {
     assert!(!present(10, "dispatch.rs", "save_legacy"));
     assert!(!present(13, "dispatch.rs", "save_legacy"));
 
-    assert!(!present(11, "dispatch.rs", "save_fixture_rule"));
+    assert!(!present(11, "dispatch.rs", "return save_fixture_rule"));
     let rule = "if tp == types::function_type() && not_importable(p, obj)? {\n                    return save_fixture_rule(p, obj);";
     assert!(present(12, "dispatch.rs", rule));
     assert!(present(13, "dispatch.rs", rule));
 
     // The rule is tried only from 3.11, but its slot and helper exist on
     // every version, so the hand-written saver compiles everywhere.
-    assert!(!present(10, "dispatch.rs", "save_fixture_lock"));
+    assert!(!present(10, "dispatch.rs", "return save_fixture_lock"));
     assert!(present(
         11,
         "dispatch.rs",

@@ -269,10 +269,20 @@ def make_skeleton_class(type_constructor, name, bases, type_kwargs,
     # Interned keys make the namespace look like one built by a class
     # statement (and keep re-pickling deterministic).
     namespace = {sys.intern(key): value for key, value in type_kwargs.items()}
+    if _is_typed_dict_meta(type_constructor):
+        # A TypedDict made by the functional form (before 3.12) has no
+        # __orig_bases__, and its metaclass refuses the `dict` of its
+        # __bases__: it adds `dict` itself.
+        bases = tuple(base for base in bases if base is not dict)
     skeleton = types.new_class(
         name, bases, {"metaclass": type_constructor},
         lambda ns: ns.update(namespace))
     return _track_skeleton(class_tracker_id, skeleton)
+
+
+def _is_typed_dict_meta(metaclass):
+    return (getattr(metaclass, "__name__", None) == "_TypedDictMeta"
+            and getattr(metaclass, "__module__", None) in ("typing", "typing_extensions"))
 
 
 def make_skeleton_enum(bases, name, qualname, members, module,
@@ -477,3 +487,55 @@ def dataclass_field_sentinel(name):
     ``_FIELD_INITVAR``, whose identity ``dataclasses`` relies on.
     """
     return _dataclass_sentinels()[name]
+
+
+def make_memoryview(data, format, shape, readonly):
+    """Return a memoryview of ``data`` with the given format and shape,
+    over a bytearray unless ``readonly``."""
+    view = memoryview(data if readonly else bytearray(data))
+    if view.format == format and view.shape == tuple(shape):
+        return view
+    return view.cast("B").cast(format, shape)
+
+
+class _Dead:
+    """The referent of a weak reference that was dead when pickled."""
+
+
+def make_weakref(referent):
+    """Return ``weakref.ref(referent)``; a dead reference for None."""
+    if referent is None:
+        return weakref.ref(_Dead())
+    return weakref.ref(referent)
+
+
+def make_weakproxy(referent, callable):
+    """Return ``weakref.proxy(referent)``; a dead (callable) proxy for None."""
+    if referent is None:
+        return weakref.proxy((lambda: None) if callable else _Dead())
+    return weakref.proxy(referent)
+
+
+def capsule_by_name(name):
+    """Return the PyCapsule that the dotted ``name`` finds (``module.attr``,
+    the way ``PyCapsule_Import`` reads it). A capsule's pointer means
+    nothing in another process, so none is ever made from one."""
+    import importlib
+    import pickle
+    for cut in range(1, name.count(".") + 1):
+        module_name, *attributes = name.rsplit(".", cut)
+        try:
+            found = importlib.import_module(module_name)
+            for attribute in attributes:
+                found = getattr(found, attribute)
+        except (ImportError, AttributeError):
+            continue
+        if type(found).__name__ == "PyCapsule":
+            return found
+    raise pickle.UnpicklingError("no PyCapsule named %r in this process" % (name,))
+
+
+def make_lru_cache(func, maxsize, typed):
+    """Return ``functools.lru_cache(maxsize, typed)(func)``, its cache empty."""
+    import functools
+    return functools.lru_cache(maxsize=maxsize, typed=typed)(func)

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, settings
 sys.path.insert(0, os.path.dirname(__file__))
 
 from helpers import PROTOCOLS  # noqa: E402
+from by_value_support.roundtrip import PROTOCOLS as BY_VALUE_PROTOCOLS  # noqa: E402
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=150, deadline=None,
@@ -31,4 +32,10 @@ def pytest_configure(config):
 
 @pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
 def proto(request):
+    return request.param
+
+
+@pytest.fixture(params=BY_VALUE_PROTOCOLS, ids=lambda p: "p%d" % p)
+def protocol(request):
+    """The protocols by-value pickles are tested with (2 and up)."""
     return request.param

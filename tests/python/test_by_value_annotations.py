@@ -21,11 +21,6 @@ lazy_annotations = pytest.mark.skipif(
     sys.version_info < (3, 14), reason="annotations are lazy from 3.14 (PEP 649)")
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 def dynamic_module(source, name="dyn_annotations"):
     """A module made at run time (not in sys.modules: goes by value)."""
     module = types.ModuleType(name)

@@ -18,11 +18,6 @@ from by_value_support.roundtrip import (  # noqa: E402
     roundtrip_in_subprocess)
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 def make_class():
     class Base:
         kind = "base"

@@ -126,11 +126,6 @@ GENERIC_EXPECTED = {"F", "G", "H", "K"}
 BASE_KEYS = {"__builtins__", "__name__", "__package__", "__path__", "__file__"}
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 def module_from(*sources):
     module = types.ModuleType("dyn_globals_scan")
     for source in (SOURCE,) + sources:

@@ -51,11 +51,6 @@ print("ok")
 '''
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 def run(source, *args, stdin=None):
     env = dict(os.environ, PYTHONPATH=_ANETHUM_PARENT)
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(source), *args], input=stdin,

@@ -25,11 +25,6 @@ import by_value_support.regpkg.sub as regsub  # noqa: E402
 REGPKG = "by_value_support.regpkg"
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 # -- modules --------------------------------------------------------------------
 
 def make_dynamic_module():

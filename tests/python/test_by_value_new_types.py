@@ -21,11 +21,6 @@ has_frozendict = pytest.mark.skipif(
     not hasattr(__import__("builtins"), "frozendict"), reason="frozendict is new in 3.15 (PEP 814)")
 
 
-@pytest.fixture(params=PROTOCOLS, ids=lambda p: "p%d" % p)
-def protocol(request):
-    return request.param
-
-
 def make_frozendict_users():
     table = frozendict(one=1, inc=lambda x: x + 1)  # noqa: F821 -- 3.15 builtin
 

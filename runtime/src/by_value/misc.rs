@@ -14,12 +14,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyModule, PyTuple};
 
 /// `(callable, args)` as a reduce tuple.
-fn reduce<'py>(callable: Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn reduce<'py>(callable: Bound<'py, PyAny>, args: Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
     Ok(tuple(callable.py(), [callable, args.into_any()])?.into_any())
 }
 
 /// Runs a pyo3 reducer on a borrowed object and saves its result.
-unsafe fn save_with<F>(p: &mut Core, obj: *mut PyObject, reducer: F) -> Res
+pub(crate) unsafe fn save_with<F>(p: &mut Core, obj: *mut PyObject, reducer: F) -> Res
 where
     F: for<'py> FnOnce(&Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
 {
@@ -130,14 +130,6 @@ pub unsafe fn save_mappingproxy(p: &mut Core, obj: *mut PyObject) -> Res {
         // isinstance check that can fail for want of memory).
         copy.update(unsafe { proxy.cast_unchecked::<pyo3::types::PyMapping>() })?;
         reduce(refs(py)?.mappingproxy_type.bind(py).clone(), tuple(py, [copy.into_any()])?)
-    })
-}
-
-pub unsafe fn save_memoryview(p: &mut Core, obj: *mut PyObject) -> Res {
-    save_with(p, obj, |view| {
-        let py = view.py();
-        let bytes = view.call_method0(name!(py, "tobytes")?)?;
-        reduce(py.get_type::<pyo3::types::PyBytes>().into_any(), tuple(py, [bytes])?)
     })
 }
 

@@ -10,8 +10,8 @@ mod class_attr;
 mod code;
 mod function;
 mod lazy_import;
-mod misc;
-mod reference;
+pub(crate) mod misc;
+pub(crate) mod reference;
 pub(crate) mod refs;
 mod splice;
 mod tracker_id;
@@ -24,7 +24,7 @@ pub use tracker_id::KnownId;
 pub use function::{GlobalsRef, function_needs_by_value, save_function_by_value};
 pub use misc::{
     save_cell, save_classmethod, save_dataclass_field_sentinel, save_dict_items, save_dict_keys, save_dict_values,
-    save_file, save_mappingproxy, save_memoryview, save_module, save_property, save_typevar, save_weakset, typevar_needs_by_value, save_getset_descriptor, method_needs_by_value, save_method_by_value,
+    save_file, save_mappingproxy, save_module, save_property, save_typevar, save_weakset, typevar_needs_by_value, save_getset_descriptor, method_needs_by_value, save_method_by_value,
     partialmethod_needs_func, save_partialmethod,
 };
 

@@ -21,6 +21,7 @@ pub use reduce::save_reduce;
 /// Everything the generated dispatch code refers to.
 pub mod prelude {
     pub use crate::by_value::*;
+    pub use crate::reducers::*;
     pub use super::atoms::{save_bool, save_float, save_long, save_none};
     pub use super::global::{save_global, save_type};
     pub use super::mappings::{save_dict, save_frozenset, save_set};
