@@ -464,7 +464,7 @@ def _failing_names(session, pickler_class, protocol, kwds):
     return failing
 
 
-def _dump(session, file, protocol, refonfail, kwds, pickler_class=None):
+def _dump(session, file, protocol, refonfail, kwds, pickler_class=None, stacklevel=1):
     if pickler_class is None:
         pickler_class = _SessionPickler
     with _RegisteredByValue(session):
@@ -496,7 +496,7 @@ def _dump(session, file, protocol, refonfail, kwds, pickler_class=None):
                                "the saved module %r"
                                % (name, type(obj).__qualname__, type(exc).__name__,
                                   exc, session.name))
-                warnings.warn(message, PicklingWarning, stacklevel=4)
+                warnings.warn(message, PicklingWarning, stacklevel=stacklevel + 2)
             session.prepare_refs()
             buffer = io.BytesIO()
             pickler_class(buffer, protocol, session, **kwds).dump(session.module)
@@ -565,6 +565,7 @@ def dump_module(filename=None, module=None, refimported=False, refonfail=False, 
     refimported = kwds.pop("byref", refimported)
     module = kwds.pop("main", module)
     pickler_class = kwds.pop("_pickler_class", None)
+    stacklevel = kwds.pop("_stacklevel", 1)
     protocol = kwds.pop("protocol", None)
 
     main = module
@@ -590,7 +591,7 @@ def dump_module(filename=None, module=None, refimported=False, refonfail=False, 
             filename = _default_filename()
         file = open(filename, "wb")
     try:
-        _dump(session, file, protocol, refonfail, kwds, pickler_class)
+        _dump(session, file, protocol, refonfail, kwds, pickler_class, stacklevel)
     finally:
         if file is not filename:
             file.close()
@@ -602,7 +603,7 @@ def dump_session(filename=None, main=None, byref=False, **kwds):
     ``PendingDeprecationWarning``."""
     warnings.warn("dump_session() has been renamed dump_module()",
                   PendingDeprecationWarning, stacklevel=2)
-    dump_module(filename, module=main, refimported=byref, **kwds)
+    dump_module(filename, module=main, refimported=byref, _stacklevel=2, **kwds)
 
 
 def _import_module(import_name, safe=False):
@@ -625,35 +626,64 @@ def _import_module(import_name, safe=False):
 
 
 class _PeekableReader:
-    """A stream wrapper with a peek() (dill's)."""
+    """A stream wrapper with a peek(): dill's, which seeks back after
+    reading; for a stream that can't seek, what peek() read is kept and
+    handed out by the next reads."""
 
     def __init__(self, stream):
         self.stream = stream
+        self._ahead = b""
 
     def read(self, n=-1):
-        return self.stream.read(n)
+        ahead = self._ahead
+        if not ahead:
+            return self.stream.read(n)
+        if n is None or n < 0:
+            self._ahead = b""
+            return ahead + self.stream.read()
+        data, self._ahead = ahead[:n], ahead[n:]
+        if len(data) < n:
+            data += self.stream.read(n - len(data))
+        return data
 
     def readline(self):
-        return self.stream.readline()
+        ahead = self._ahead
+        if not ahead:
+            return self.stream.readline()
+        end = ahead.find(b"\n")
+        if end >= 0:
+            self._ahead = ahead[end + 1:]
+            return ahead[:end + 1]
+        self._ahead = b""
+        return ahead + self.stream.readline()
 
     def tell(self):
-        return self.stream.tell()
+        return self.stream.tell() - len(self._ahead)
 
     def close(self):
         return self.stream.close()
 
     def peek(self, n):
         stream = self.stream
-        try:
-            if hasattr(stream, "flush"):
-                stream.flush()
-            position = stream.tell()
-            stream.seek(position)
-            chunk = stream.read(n)
-            stream.seek(position)
-            return chunk
-        except (AttributeError, OSError):
-            raise NotImplementedError("stream is not peekable: %r" % (stream,)) from None
+        if not self._ahead:
+            try:
+                if hasattr(stream, "flush"):
+                    stream.flush()
+                position = stream.tell()
+                stream.seek(position)  # assert seek() works before reading
+                chunk = stream.read(n)
+                stream.seek(position)
+                return chunk
+            except (AttributeError, OSError):
+                pass
+        if not hasattr(stream, "read"):
+            raise NotImplementedError("stream is not peekable: %r" % (stream,))
+        while len(self._ahead) < n:
+            chunk = stream.read(n - len(self._ahead))
+            if not chunk:
+                break
+            self._ahead += chunk
+        return self._ahead
 
 
 def _make_peekable(stream):
