@@ -66,7 +66,7 @@ def helper_function(x):
 """
 
 SESSION_SCRIPT = """\
-import sys, json, enum, collections
+import sys, json, enum, collections, dataclasses
 import xml.dom.minidom
 import urllib as url
 from calendar import Calendar, isleap, day_name
@@ -104,6 +104,16 @@ def counter():
 
 tick = counter()
 tick()
+
+def annotated(v: int, w: "Person" = None) -> str:
+    return str(v)
+
+@dataclasses.dataclass
+class Record:
+    a: int
+    tags: list = dataclasses.field(default_factory=list)
+
+record = Record(1, ["t"])
 
 def with_defaults(a, b=2, *, c=3):
     "doc of with_defaults"
@@ -213,6 +223,10 @@ print(json.dumps({
                  helper_function(4)],
     "by_reference": [day_name is calendar.day_name, TABLE is session_helper.TABLE],
     "day_name": day_name[0],
+    "annotations": [sorted(annotated.__annotations__), annotated.__annotations__["v"] is int,
+                    annotated(3)],
+    "dataclass": [record == Record(1, ["t"]), Record(2).tags, dataclasses.is_dataclass(record),
+                  [f.name for f in dataclasses.fields(Record)]],
 }))
 """
 
@@ -262,6 +276,8 @@ def test_script_session_loads_in_fresh_interpreter(session_dir, refimported, how
     # are copies by default, the modules' own objects with refimported.
     assert got["by_reference"] == [refimported, refimported]
     assert got["day_name"] == "Monday"
+    assert got["annotations"] == [["return", "v", "w"], True, "3"]
+    assert got["dataclass"] == [True, [], True, ["a", "tags"]]
 
 
 SAME_PROCESS_SCRIPT = """\
