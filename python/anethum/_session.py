@@ -534,11 +534,17 @@ def dump_module(filename=None, module=None, refimported=False, refonfail=False, 
             is saved by reference to an importable module that has it; if
             there is none it is left out of the saved module.  Each one
             gets a ``PicklingWarning`` naming it (anethum's addition; dill
-            0.4.1 has no ``refonfail``).
+            0.4.1 has no ``refonfail``).  The pickle is then made in memory
+            before it is written, and only a name of the module's namespace
+            is replaced: an unpicklable object deeper inside a value makes
+            that whole value go by reference or be left out.
         **kwds: passed to ``anethum.Pickler`` (``protocol``,
-            ``fix_imports``, ``buffer_callback``, ``by_value``).  The old
-            names ``main`` and ``byref`` of ``module`` and ``refimported``
-            are accepted with a ``PendingDeprecationWarning``.
+            ``fix_imports``, ``buffer_callback``, ``by_value``; with
+            ``by_value=False`` the module's classes would go by reference).
+            dill's ``recurse`` is accepted and ignored (its ``dump_module``
+            ignores it too).  The old names ``main`` and
+            ``byref`` of ``module`` and ``refimported`` are accepted with a
+            ``PendingDeprecationWarning``.
 
     Raises:
         pickle.PicklingError, TypeError...: if pickling fails (the file may
@@ -564,6 +570,8 @@ def dump_module(filename=None, module=None, refimported=False, refonfail=False, 
                 raise TypeError("both %r and %r arguments were used" % (par, old_par))
     refimported = kwds.pop("byref", refimported)
     module = kwds.pop("main", module)
+    # dill's Pickler option that its dump_module overrides anyway.
+    kwds.pop("recurse", None)
     pickler_class = kwds.pop("_pickler_class", None)
     stacklevel = kwds.pop("_stacklevel", 1)
     protocol = kwds.pop("protocol", None)
@@ -754,8 +762,9 @@ def load_module(filename=None, module=None, **kwds):
             name and kind (imported, or made at run time) must match those
             of the saved module.
         **kwds: passed to ``pickle.Unpickler`` (``fix_imports``,
-            ``encoding``, ``errors``, ``buffers``).  The old name ``main``
-            of ``module`` is accepted with a ``PendingDeprecationWarning``.
+            ``encoding``, ``errors``, ``buffers``); dill's ``ignore`` is
+            accepted and ignored.  The old name ``main`` of ``module`` is
+            accepted with a ``PendingDeprecationWarning``.
 
     Raises:
         pickle.UnpicklingError: if unpickling fails, or the file holds no
@@ -775,6 +784,7 @@ def load_module(filename=None, module=None, **kwds):
         if module is not None:
             raise TypeError("both 'module' and 'main' arguments were used")
         module = kwds.pop("main")
+    kwds.pop("ignore", None)  # dill's Unpickler option, moot here
     main = module
     if hasattr(filename, "read"):
         file = filename
