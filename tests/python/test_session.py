@@ -427,11 +427,15 @@ def test_runtime_module():
 
 def test_refimported_difference():
     rt = runtime_module("anethum_test_refimported", RUNTIME_SOURCE)
+    rt.holder = [rt.day_name]
     by_value = anethum.load_module(io.BytesIO(dumped(rt)))
     by_ref = anethum.load_module(io.BytesIO(dumped(rt, refimported=True)))
     assert by_value.day_name is not calendar.day_name
     assert list(by_value.day_name) == list(calendar.day_name)
+    assert by_value.holder[0] is by_value.day_name
     assert by_ref.day_name is calendar.day_name
+    # Other references to an imported object in the pickle go by reference too.
+    assert by_ref.holder[0] is calendar.day_name
     for loaded in (by_value, by_ref):
         assert loaded.math is sys.modules["math"]
         assert loaded.thing.value() == 43
@@ -707,6 +711,43 @@ def test_refonfail_runtime_module(importable):
     loaded = anethum.load_module(io.BytesIO(data))
     assert loaded.lock is holder.LOCK and loaded.x == 1 and not hasattr(loaded, "gen")
     assert "gen" in vars(rt)   # the dumped module is left as it was
+
+
+SESSION_LOADER_SIGNATURES = {
+    "session_module": "(name, imported)",
+    "session_module_setstate": "(module, state)",
+    "make_function": "(code, globals, name, argdefs, closure)",
+    "function_setstate": "(func, state)",
+    "import_attribute": "(module_name, qualname)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SESSION_LOADER_SIGNATURES))
+def test_session_loaders_contract(name):
+    # Session pickles refer to these by import path: they may not change.
+    import inspect
+    from anethum import _session_loaders
+    func = getattr(_session_loaders, name)
+    assert str(inspect.signature(func)) == SESSION_LOADER_SIGNATURES[name]
+    assert func.__doc__ and name in _session_loaders.__all__
+    assert pickle.loads(pickle.dumps(func)) is func
+
+
+def test_session_loaders_need_no_extension():
+    # Loaded from its file alone, it imports nothing of anethum's.
+    from anethum import _session_loaders
+    script = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('standalone', %r)\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "assert not [m for m in sys.modules if m.startswith('anethum')], sys.modules\n"
+        "print(module.import_attribute('os.path', 'join') is __import__('os').path.join)\n"
+        % (_session_loaders.__file__,))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"
 
 
 def test_public_api_documented():
