@@ -32,7 +32,6 @@ globals()``) is the loaded module's dict.  Deeper ones (a dict holding
 """
 
 import builtins
-import importlib
 import io
 import os
 import pickle
@@ -301,7 +300,7 @@ class _Session:
 
     # -- the module and its namespace --
 
-    def state_namespace(self, trial=False):
+    def state_namespace(self):
         state = {}
         for name, value in self.namespace.items():
             if name in self.refs:

@@ -591,6 +591,7 @@ def test_filename_kinds(tmp_path, monkeypatch, kind):
             loaded = anethum.load_module(f)
             assert not f.closed
     else:
+        assert isinstance(path, pathlib.Path)
         arg = {"str": str(path), "pathlib": path, "pathlike": _PathLike(str(path))}[kind]
         anethum.dump_module(arg, module=rt)
         loaded = anethum.load_module(arg)
