@@ -18,6 +18,8 @@ from pickle import (
 
 from ._compat import is_tornado_coroutine
 from ._errors import PicklingRecursionError
+from ._session import (
+    dump_module, dump_session, load_module, load_module_asdict, load_session)
 from ._registry import (
     list_registry_pickle_by_value,
     register_pickle_by_value,
@@ -45,10 +47,15 @@ __all__ = [
     "UnpicklingError",
     "dump",
     "dumps",
+    "dump_module",
+    "dump_session",
     "is_tornado_coroutine",
     "list_registry_pickle_by_value",
     "register_pickle_by_value",
     "unregister_pickle_by_value",
     "load",
     "loads",
+    "load_module",
+    "load_module_asdict",
+    "load_session",
 ]
