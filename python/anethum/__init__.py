@@ -18,6 +18,7 @@ from pickle import (
 
 from ._compat import is_tornado_coroutine
 from ._errors import PicklingRecursionError
+from ._settings import settings
 from ._registry import (
     list_registry_pickle_by_value,
     register_pickle_by_value,
@@ -48,6 +49,7 @@ __all__ = [
     "is_tornado_coroutine",
     "list_registry_pickle_by_value",
     "register_pickle_by_value",
+    "settings",
     "unregister_pickle_by_value",
     "load",
     "loads",
