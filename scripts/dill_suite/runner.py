@@ -99,8 +99,9 @@ def rewrite(tree):
 
 
 class Recorder(types.ModuleType):
-    def __init__(self, out, labels):
+    def __init__(self, out, labels, path=None):
         super().__init__(RECORDER)
+        self.path = path
         self.out = out
         self.labels = labels
         self.outcomes = {}
@@ -111,7 +112,13 @@ class Recorder(types.ModuleType):
             self.outcomes[label] = ("passed", None)
         else:
             text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            self.outcomes[label] = ("failed", text[-300:])
+            # Where in the test file it failed (the innermost frame there).
+            where = [fs for fs in traceback.extract_tb(exc.__traceback__)
+                     if fs.filename == self.path]
+            if where:
+                text = "%s (line %d: %s)" % (text[-250:], where[-1].lineno,
+                                             (where[-1].line or "").strip()[:80])
+            self.outcomes[label] = ("failed", text[-400:])
         self.save()
 
     def save(self, final=False):
@@ -140,7 +147,7 @@ def main():
     whole_file = not labels
     if whole_file:
         labels = ["(module)#0"]
-    recorder = Recorder(out, labels)
+    recorder = Recorder(out, labels, path)
     sys.modules[RECORDER] = recorder
     recorder.save()
 
