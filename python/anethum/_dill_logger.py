@@ -50,10 +50,10 @@ class TraceAdapter(logging.LoggerAdapter):
 
     def trace_setup(self, pickler):
         """Called by ``anethum.dill.Pickler.dump``: start the depth count."""
-        from ._dill import is_dill
-        if not is_dill(pickler, child=False):
+        # is_dill(pickler, child=False), inlined: this runs on every dump.
+        if 'dill' not in pickler.__module__:
             return
-        if self.isEnabledFor(logging.INFO):
+        if self.logger.isEnabledFor(logging.INFO):
             pickler._trace_depth = 1
             pickler._size_stack = []
         else:
