@@ -940,6 +940,31 @@ class UnpicklingWarning(PickleWarning, UnpicklingError):
 # Picklers.
 # --------------------------------------------------------------------------
 
+# What this module expects of the Rust pickler (anethum._anethum.Pickler):
+#
+# * For a pickler whose class has ``_anethum_dill_dispatch = True``, look up
+#   ``type(pickler).dispatch`` for ``type(obj)`` (exact type, dict lookup:
+#   no ``__missing__``) where pickle._Pickler.save looks at ``self.dispatch``
+#   (after persistent_id, the memo and reducer_override, before
+#   copyreg.dispatch_table), and call ``f(pickler, obj)``. Entries with
+#   ``_anethum_native = True`` (the save_* functions below, and save_type,
+#   which MetaCatchingDict gives for metaclasses) mean "as anethum does":
+#   skip the call.
+# * The methods of PICKLER_METHODS, writing into the dump in progress, with
+#   pickle._Pickler's signatures (save(obj, save_persistent_id=True),
+#   save_reduce(func, args, state=None, listitems=None, dictitems=None,
+#   state_setter=None, *, obj=None), save_global(obj, name=None), get(i) and
+#   put(i) returning the opcode bytes, _batch_setitems(items[, obj]) ...), and
+#   a new one, _save_native(obj): save obj the anethum way without looking
+#   up ``dispatch`` for obj itself. Attributes: proto, memo (id -> (index,
+#   obj), as _save_with_postproc reads), framer.current_frame (optional,
+#   for trace sizes).
+# * A Python subclass's overrides of save, memoize, save_global,
+#   _batch_setitems... (datasets overrides save, memoize, _batch_setitems)
+#   called for nested objects, as pickle._Pickler does.
+# * The options kept on the instance: _byref, _recurse, _fmode, _strictio,
+#   _ignore, _main, _session, _postproc, _file.
+
 #: The methods dill-style save functions call on a pickler, which anethum's
 #: Rust ``Pickler`` is to provide. Where it doesn't (yet), ``StockPickler``
 #: has a stand-in that raises ``NotImplementedError`` naming the method.
