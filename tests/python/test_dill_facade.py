@@ -506,3 +506,48 @@ def test_internal_helpers_load():
     assert _dill._load_type("PartialType") is type(__import__("functools").partial(int))
     assert _dill._import_module("os.path") is os.path
     assert _dill._locate_function(os.path.join) is True
+
+
+def test_dill_names_load_without_dill():
+    # a dill pickle's reference to dill._dill.<helper> loads from anethum._dill
+    # when dill itself isn't installed
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["dill"] = None
+        import anethum.dill as dill
+        cell = dill.loads(b"cdill._dill\\n_create_cell\\n(I5\\ntR.")
+        assert cell.cell_contents == 5
+        assert dill.loads(b"cdill.dill\\n_load_type\\n(VPartialType\\ntR.").__name__ == "partial"
+        print("ok")
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [ANETHUM_PARENT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_lazy_names_come_from_their_modules(monkeypatch):
+    # stand-ins for anethum._session / anethum.detect / anethum.source
+    import types
+    fakes = {}
+    for module in set(LAZY.values()):
+        fake = types.ModuleType(module)
+        for name, where in LAZY.items():
+            if where == module:
+                setattr(fake, name, lambda *a, **k: None)
+        fakes[module] = fake
+        monkeypatch.setitem(sys.modules, module, fake)
+    for name in list(LAZY) + ["session"]:
+        monkeypatch.delitem(vars(adill), name, raising=False)
+    try:
+        for name, module in LAZY.items():
+            if name in ("detect", "source"):
+                assert getattr(adill, name) is fakes[module]
+            else:
+                assert getattr(adill, name) is getattr(fakes[module], name)
+        assert adill.session is fakes["anethum._session"]
+    finally:
+        for name in list(LAZY) + ["session"]:
+            vars(adill).pop(name, None)
