@@ -93,6 +93,23 @@ except ImportError:  # pragma: no cover
 import importlib.machinery
 EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
+# numpy's types, imported only when a pickle needs them (_create_dtypemeta).
+NumpyUfuncType = NumpyDType = NumpyArrayType = None
+try:
+    if importlib.machinery.PathFinder().find_spec('numpy'):
+        NumpyUfuncType = NumpyDType = NumpyArrayType = True
+except Exception:  # pragma: no cover
+    pass
+
+
+def __hook__():
+    global NumpyArrayType, NumpyDType, NumpyUfuncType
+    from numpy import ufunc as NumpyUfuncType
+    from numpy import ndarray as NumpyArrayType
+    from numpy import dtype as NumpyDType
+    return True
+
+
 from _thread import LockType
 from _thread import RLock as RLockType
 from weakref import CallableProxyType, ProxyType, ReferenceType
