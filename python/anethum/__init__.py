@@ -4,6 +4,9 @@ For everything the standard library can pickle, ``anethum.dumps(obj, p)``
 returns exactly the bytes of ``pickle.dumps(obj, p)``, for protocols 0 to 5.
 Pickles load with the standard ``pickle.loads``; ``anethum.loads`` *is*
 ``pickle.loads``.
+
+``anethum.dill`` offers dill's API (``import anethum.dill as dill``), and
+``anethum.settings`` is its process-wide settings dict.
 """
 
 from pickle import (
