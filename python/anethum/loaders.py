@@ -168,7 +168,27 @@ def _track_pickled_class(content_id, class_def):
 _UNFILLED = weakref.WeakSet()
 
 
+# Whether a load gives back the class already known under a tracker id
+# (cloudpickle's way, the default) or a new class (dill's way). A load made
+# by ``anethum.dill`` sets ``_LOAD_OPTIONS.track_classes`` for its duration;
+# otherwise ``anethum.settings["track_classes"]`` decides (None: track).
+_LOAD_OPTIONS = threading.local()
+
+
+def _tracking_classes():
+    track = getattr(_LOAD_OPTIONS, "track_classes", None)
+    if track is None:
+        settings = getattr(sys.modules.get("anethum._settings"), "settings", None)
+        if settings is not None:
+            track = settings.get("track_classes")
+    return track is None or bool(track)
+
+
 def _track_skeleton(class_tracker_id, skeleton):
+    if not _tracking_classes():
+        # A new class, not remembered: a later load makes another one.
+        _UNFILLED.add(skeleton)
+        return skeleton
     known = lookup_class_or_track(class_tracker_id, skeleton)
     if known is skeleton:
         _UNFILLED.add(skeleton)
