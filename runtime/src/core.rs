@@ -59,6 +59,9 @@ pub struct Core {
     /// wrote a class whole for want of an id that stands for it.
     pub met_digest_under_way: bool,
     pub wrote_class_whole: bool,
+    /// Hooks of a Python subclass (dill dispatch, overridden save...);
+    /// None for every other dump.
+    pub python: Option<Box<crate::python_hooks::PythonHooks>>,
 }
 
 // Only touched with the GIL held; free-threaded builds are refused.
@@ -100,6 +103,7 @@ impl Core {
             digest_stack: Vec::new(),
             met_digest_under_way: false,
             wrote_class_whole: false,
+            python: None,
         })
     }
 

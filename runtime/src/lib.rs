@@ -12,6 +12,7 @@ mod owned;
 mod path;
 mod process;
 mod pyalloc;
+mod python_hooks;
 mod reducers;
 mod save;
 mod size_hints;

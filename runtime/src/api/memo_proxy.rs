@@ -33,10 +33,55 @@ impl PicklerMemoProxy {
         Ok(out)
     }
 
+    /// `len(memo)`; like the lookups below, it reads the memo of a dump in
+    /// progress too (dill-style save functions check `id(x) in memo`).
+    fn __len__(&self) -> PyResult<usize> {
+        self.with_memo(|memo| memo.len())
+    }
+
+    fn __contains__(&self, key: usize) -> PyResult<bool> {
+        self.with_memo(|memo| memo.get(key as *mut pyo3::ffi::PyObject).is_some())
+    }
+
+    /// `memo[id(obj)]`: `(memo_id, obj)`.
+    fn __getitem__<'py>(&self, py: Python<'py>, key: usize) -> PyResult<Bound<'py, PyTuple>> {
+        match self.entry(py, key)? {
+            Some(entry) => Ok(entry),
+            None => Err(pyo3::exceptions::PyKeyError::new_err(key)),
+        }
+    }
+
+    #[pyo3(signature = (key, default=None))]
+    fn get<'py>(&self, py: Python<'py>, key: usize, default: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        match self.entry(py, key)? {
+            Some(entry) => Ok(entry.into_any()),
+            None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+        }
+    }
+
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let contents = self.copy(py)?;
         let args = crate::pyalloc::tuple(py, [contents.into_any()])?;
         crate::pyalloc::tuple(py, [py.get_type::<PyDict>().into_any(), args.into_any()])
+    }
+}
+
+impl PicklerMemoProxy {
+    fn with_memo<R>(&self, f: impl FnOnce(&Memo) -> R) -> PyResult<R> {
+        let pickler = self.pickler.get();
+        match pickler.running.get() {
+            // The dump in progress is suspended in the Python call that got here.
+            Some(core) => Ok(f(unsafe { &(*core).memo })),
+            None => Ok(f(&pickler.core()?.memo)),
+        }
+    }
+
+    fn entry<'py>(&self, py: Python<'py>, key: usize) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let key_ptr = key as *mut pyo3::ffi::PyObject;
+        let Some(id) = self.with_memo(|memo| memo.get(key_ptr))? else { return Ok(None) };
+        // The memo holds a reference to each of its keys.
+        let obj = unsafe { Bound::from_borrowed_ptr(py, key_ptr) };
+        Ok(Some(crate::pyalloc::tuple(py, [crate::pyalloc::int(py, id)?, obj])?))
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod functions;
 pub mod memo_proxy;
 pub mod pickler;
+pub mod save_methods;
 
 use crate::error::Failed;
 use pyo3::{PyErr, Python};

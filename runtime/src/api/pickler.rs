@@ -31,6 +31,8 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 #[cfg_attr(not(Py_3_14), pyclass(subclass, frozen, module = "anethum", name = "Pickler"))]
 pub struct Pickler {
     core: Mutex<Core>,
+    /// The core while `dump()` runs, for the `save_methods`.
+    pub running: super::save_methods::Running,
     hooks: Mutex<Hooks>,
     bin: AtomicI32,
     fast: AtomicI32,
@@ -86,6 +88,7 @@ impl Pickler {
     fn new(py: Python<'_>, _args: &Bound<'_, PyAny>, _kwargs: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         Ok(Pickler {
             core: Mutex::new(map(py, unsafe { Core::new() })?),
+            running: Default::default(),
             hooks: Mutex::new(Hooks::default()),
             bin: AtomicI32::new(0),
             fast: AtomicI32::new(0),
@@ -162,10 +165,13 @@ impl Pickler {
         core.bin = this.bin.load(Relaxed);
         core.fast = this.fast.load(Relaxed);
         core.reducer_override = reducer_override.map(Bound::unbind);
+        core.python = super::save_methods::python_hooks(slf)?;
         let core = &mut *core;
-        let result = unsafe {
-            core.out.reset().and_then(|_| core.dump(obj.as_ptr())).and_then(|_| core.out.flush_to_file())
+        let result = {
+            let _running = this.running.publish(core as *mut Core);
+            unsafe { core.out.reset().and_then(|_| core.dump(obj.as_ptr())).and_then(|_| core.out.flush_to_file()) }
         };
+        core.python = None;
         // The hooks are often bound methods of this Pickler: drop the
         // copies so no cycle keeps the Pickler (and its memo) alive.
         core.reducer_override = None;
@@ -173,6 +179,117 @@ impl Pickler {
         core.pers_func_self = std::ptr::null_mut();
         core.dispatch_table = None;
         map(py, result)
+    }
+
+    /// Save `obj` into the dump in progress, as `pickle._Pickler.save`
+    /// does (a subclass's override of `save` is called for what it meets).
+    #[pyo3(signature = (obj, save_persistent_id=true))]
+    fn save(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>, save_persistent_id: bool) -> PyResult<()> {
+        super::save_methods::save(slf, obj, save_persistent_id)
+    }
+
+    /// Save `obj` as anethum does by itself, without the `dispatch` entry
+    /// or `save` override that led here (its contents still get them).
+    fn _save_native(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_native(slf, obj)
+    }
+
+    /// Write the reduction `func(*args)` with its optional parts, as
+    /// `pickle._Pickler.save_reduce` does; `obj` is memoized.
+    #[pyo3(signature = (func, args, state=None, listitems=None, dictitems=None, state_setter=None, *, obj=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn save_reduce(
+        slf: &Bound<'_, Self>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyAny>,
+        state: Option<&Bound<'_, PyAny>>,
+        listitems: Option<&Bound<'_, PyAny>>,
+        dictitems: Option<&Bound<'_, PyAny>>,
+        state_setter: Option<&Bound<'_, PyAny>>,
+        obj: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        super::save_methods::save_reduce(slf, func, args, state, listitems, dictitems, state_setter, obj)
+    }
+
+    /// Save `obj` by reference (module and qualified name, or `name`).
+    #[pyo3(signature = (obj, name=None))]
+    fn save_global(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>, name: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        super::save_methods::save_global(slf, obj, name)
+    }
+
+    /// Write the persistent id `pid` (what `persistent_id` returned).
+    fn save_pers(slf: &Bound<'_, Self>, pid: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_pers(slf, pid)
+    }
+
+    /// Store `obj` in the memo and write the opcode that does so.
+    fn memoize(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::memoize(slf, obj)
+    }
+
+    /// Write raw pickle bytes into the dump in progress.
+    fn write(slf: &Bound<'_, Self>, data: &[u8]) -> PyResult<()> {
+        super::save_methods::write(slf, data)
+    }
+
+    /// The opcode bytes that fetch memo entry `i`.
+    fn get<'py>(slf: &Bound<'py, Self>, i: usize) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        super::save_methods::get(slf, i)
+    }
+
+    /// The opcode bytes that store memo entry `i`.
+    fn put<'py>(slf: &Bound<'py, Self>, i: usize) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        super::save_methods::put(slf, i)
+    }
+
+    fn save_dict(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_dict", obj, crate::save::prelude::save_dict)
+    }
+
+    fn save_list(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_list", obj, crate::save::prelude::save_list)
+    }
+
+    fn save_tuple(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_tuple", obj, crate::save::prelude::save_tuple)
+    }
+
+    fn save_set(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_set", obj, crate::save::prelude::save_set)
+    }
+
+    fn save_frozenset(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_frozenset", obj, crate::save::prelude::save_frozenset)
+    }
+
+    fn save_bytes(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_bytes", obj, crate::save::prelude::save_bytes)
+    }
+
+    fn save_str(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_str", obj, crate::save::prelude::save_unicode)
+    }
+
+    fn save_type(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::save_methods::save_with(slf, "save_type", obj, crate::save::prelude::save_type)
+    }
+
+    /// MARK key value ... SETITEMS for an iterable of pairs.
+    #[pyo3(signature = (items, obj=None))]
+    fn _batch_setitems(slf: &Bound<'_, Self>, items: &Bound<'_, PyAny>, obj: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        super::save_methods::batch(slf, "_batch_setitems", items, obj, crate::save::batch_dict)
+    }
+
+    /// MARK item ... APPENDS for an iterable.
+    #[pyo3(signature = (items, obj=None))]
+    fn _batch_appends(slf: &Bound<'_, Self>, items: &Bound<'_, PyAny>, obj: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        super::save_methods::batch(slf, "_batch_appends", items, obj, crate::save::batch_list)
+    }
+
+    /// The protocol of the dump in progress (else the one given).
+    #[getter]
+    fn proto(slf: &Bound<'_, Self>) -> PyResult<i32> {
+        super::save_methods::proto(slf)
     }
 
     /// Clears the pickler's "memo".

@@ -31,6 +31,10 @@ unsafe fn save_dict_body(p: &mut Core, obj: *mut PyObject) -> Res {
         p.out.write(&[MARK, DICT])?;
     }
     memo_put(p, obj)?;
+    // A Python subclass's own `_batch_setitems` (runtime/src/python_hooks.rs).
+    if p.python.is_some() && crate::python_hooks::batch_setitems(p, obj)? {
+        return Ok(());
+    }
     if ffi::PyDict_Size(obj) == 0 {
         return Ok(());
     }

@@ -41,6 +41,10 @@ pub unsafe fn memo_put(p: &mut Core, obj: *mut PyObject) -> Res {
     if p.fast != 0 {
         return Ok(());
     }
+    // A Python subclass's own `memoize` (runtime/src/python_hooks.rs).
+    if p.python.is_some() && crate::python_hooks::memoize(p, obj)? {
+        return Ok(());
+    }
     let id = p.memo.len();
     p.memo.set(obj, id);
     if p.proto >= 4 {

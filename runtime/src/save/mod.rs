@@ -15,8 +15,10 @@ mod text;
 mod whichmodule_314;
 
 
+pub use mappings::batch_dict;
 pub use memo_ops::{memo_put, memoize_built};
 pub use reduce::save_reduce;
+pub use sequences::batch_list;
 
 /// Everything the generated dispatch code refers to.
 pub mod prelude {
