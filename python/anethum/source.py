@@ -274,6 +274,40 @@ def _lambda_site(object):
     return _locate_lambda(co, lines)
 
 
+def _cached_file(object):
+    '''The file name of an object's code if linecache holds its text (for
+    a class, of its methods' code; for an instance, of its class's).'''
+    if not isclass(object) and not _hascode(object) and not iscode(object) \
+            and not isframe(object) and not istraceback(object) \
+            and not ismodule(object) and isclass(type(object)):
+        object = type(object)
+    if isclass(object):
+        codes = []
+        for value in vars(object).values():
+            value = getattr(value, '__func__', value)  # class/staticmethods
+            if isinstance(value, property):
+                value = value.fget
+            if isfunction(value):
+                codes.append(value.__code__)
+        # the class's own methods: their first lines come after its 'class'
+        codes.sort(key=lambda co: co.co_firstlineno)
+    else:
+        if ismethod(object):
+            object = object.__func__
+        if isfunction(object):
+            object = object.__code__
+        if istraceback(object):
+            object = object.tb_frame
+        if isframe(object):
+            object = object.f_code
+        codes = [object] if iscode(object) else []
+    for co in codes:
+        name = co.co_filename
+        if name != '<stdin>' and linecache.getlines(name):
+            return name
+    return None
+
+
 def findsource(object):
     """Return the entire source file and starting line number for an object.
     For interactively-defined objects, the 'file' is the interpreter's history.
@@ -310,6 +344,10 @@ def findsource(object):
             history = '\n'.join(get_ipython().history_manager.input_hist_parsed)
             lines = [line + '\n' for line in history.splitlines()]
     # use readline when working in interpreter (i.e. __main__ and not file)
+    elif is_module_main and _cached_file(object):
+        # interactive code whose text linecache holds: the 3.13+ REPL
+        # ('<python-input-N>'), IPython cells, code compiled by tools
+        lines = linecache.getlines(_cached_file(object))
     elif is_module_main:
         try:
             import readline
@@ -324,7 +362,7 @@ def findsource(object):
         lines = [readline.get_history_item(i)+'\n' for i in range(1,lbuf+1)]
     else:
         try: # special handling for class instances
-            if not isclass(object) and isclass(type(object)): # __class__
+            if _isinstance(object): # __class__ (dill: any non-class)
                 file = getfile(module)
                 sourcefile = getsourcefile(module)
             else: # builtins fail with a TypeError
