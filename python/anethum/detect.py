@@ -29,7 +29,6 @@ import gc
 import io
 import os
 import pickle
-import pickletools
 import sys
 from inspect import iscode, isframe, isfunction, ismethod, istraceback
 
@@ -37,7 +36,7 @@ __all__ = ['baditems', 'badobjects', 'badtypes', 'code', 'errors', 'freevars',
            'getmodule', 'globalvars', 'nestedcode', 'nestedglobals',
            'outermost', 'referredglobals', 'referrednested', 'trace',
            'varnames', 'parent', 'parents', 'children', 'reference', 'at',
-           'pickles', 'copy', 'trace_dumps', 'format_trace']
+           'pickles', 'copy', 'trace_dumps', 'format_trace', 'tracing']
 
 
 # ---------------------------------------------------------------------------
@@ -617,6 +616,7 @@ class _Mark(object):
 
 def _parse(data):
     """Run the pickle ``data`` symbolically; return (root node, protocol)."""
+    import pickletools
     ops = list(pickletools.genops(data))
     stack = []
     frames = []   # (start, end) of FRAME opcodes, not counted in sizes
@@ -876,8 +876,12 @@ def trace_dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None,
     memo = dict(p.memo.copy().values())
     data = buf.getvalue()
     out = file if file is not None else (_state['stream'] or sys.stderr)
-    lines = format_trace(data, memo, atoms=atoms or _state['atoms'],
-                         ascii=not _is_utf8(out))
+    try:
+        lines = format_trace(data, memo, atoms=atoms or _state['atoms'],
+                             ascii=not _is_utf8(out))
+    except Exception as exc:  # a stream this reader does not follow
+        lines = ['pickle: %s (no trace: %s: %s)' % (
+            _size(len(data)), type(exc).__name__, exc)]
     out.write('\n'.join(lines) + '\n')
     try:
         out.flush()
@@ -924,6 +928,12 @@ def _enable(on):
         anethum.dumps, anethum.dump = _state['saved']
         _state['saved'] = None
         _state['enabled'] = False
+
+
+def tracing():
+    """True while ``trace`` is on (so a dumps of anethum's other modules can
+    call ``trace_dumps`` itself)."""
+    return _state['enabled']
 
 
 def trace(arg=None, *, mode='a', atoms=False):
