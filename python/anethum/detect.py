@@ -479,8 +479,9 @@ def parent(obj, objtype, ignore=()):
 
 
 def parents(obj, objtype, depth=1, ignore=()):
-    """Find the chain of referents from ``obj`` to an ``objtype``; the chain
-    ends with ``obj``.
+    """Find the chain of referents from ``obj`` to an ``objtype``: a list
+    that starts with ``obj`` and ends with the object found (or is
+    ``[obj]``).  (dill's docstring says it ends with obj; it does not.)
 
     objtype: a type or tuple of types to search for
     depth: search depth (e.g. depth=2 is 'grandparents')
@@ -493,8 +494,9 @@ def parents(obj, objtype, depth=1, ignore=()):
 
 
 def children(obj, objtype, depth=1, ignore=()):
-    """Find the chain of referrers from ``obj`` to an ``objtype``; the chain
-    starts with ``obj``.
+    """Find the chain of referrers from ``obj`` to an ``objtype``: a list
+    that starts with the object found and ends with ``obj`` (or is
+    ``[obj]``).  (dill's docstring says it starts with obj; it does not.)
 
     objtype: a type or tuple of types to search for
     depth: search depth (e.g. depth=2 is 'grandchildren')
@@ -622,7 +624,7 @@ def _parse(data):
     frames = []   # (start, end) of FRAME opcodes, not counted in sizes
     orphans = []  # popped by POP_MARK (recursive tuples): adopted by the GET
     memo_len = 0
-    proto = 0
+    proto = max([opcode.proto for opcode, _, _ in ops] or [0])
     for i, (opcode, arg, pos) in enumerate(ops):
         end = ops[i + 1][2] if i + 1 < len(ops) else len(data)
         name = opcode.name
@@ -830,7 +832,7 @@ def _hide(root, atoms, memo):
         todo.extend(node.children)
 
 
-def format_trace(data, memo=None, atoms=False, ascii=False):
+def format_trace(data, memo=None, atoms=False, ascii=False, protocol=None):
     """Format the object tree of the pickle ``data`` as a list of lines.
 
     The first line gives the pickle's size and protocol; then one line per
@@ -841,11 +843,16 @@ def format_trace(data, memo=None, atoms=False, ascii=False):
     it, memoized objects are named by pickle opcodes.  Atoms (None, bools,
     numbers, str, bytes) are hidden unless ``atoms=True``, and a dict value
     is shown with its key.  ``ascii=True`` draws the tree in ASCII.
+    The header gives ``protocol`` if given, else the PROTO opcode's, or
+    for a pickle without one (protocols 0 and 1) the lowest protocol that
+    has all its opcodes.
     """
     memo = memo or {}
     root, proto = _parse(data)
     _hide(root, atoms, memo)
     tee, last, bar, blank = _ASCII_TREE if ascii else _UNICODE_TREE
+    if protocol is not None:
+        proto = protocol
     lines = ['pickle: %s, protocol %d' % (_size(len(data)), proto)]
     todo = [(root, '', '')]
     while todo:
@@ -869,7 +876,7 @@ def trace_dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None,
     currently sends it (stderr by default).  If pickling fails, the
     exception propagates and nothing is written.
     """
-    from ._anethum import Pickler
+    from ._anethum import DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler
     buf = io.BytesIO()
     p = Pickler(buf, protocol, fix_imports, buffer_callback, by_value=by_value)
     p.dump(obj)
@@ -877,8 +884,12 @@ def trace_dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None,
     data = buf.getvalue()
     out = file if file is not None else (_state['stream'] or sys.stderr)
     try:
+        if protocol is None:
+            protocol = DEFAULT_PROTOCOL
+        elif protocol < 0:
+            protocol = HIGHEST_PROTOCOL
         lines = format_trace(data, memo, atoms=atoms or _state['atoms'],
-                             ascii=not _is_utf8(out))
+                             ascii=not _is_utf8(out), protocol=protocol)
     except Exception as exc:  # a stream this reader does not follow
         lines = ['pickle: %s (no trace: %s: %s)' % (
             _size(len(data)), type(exc).__name__, exc)]

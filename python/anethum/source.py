@@ -1251,14 +1251,18 @@ def importable(obj, alias='', source=None, builtin=True):
 
 # backward compatibility
 def getimportable(obj, alias='', byname=True, explicit=False):
+    '''dill's old name for importable: source=(not byname), builtin=explicit'''
     return importable(obj,alias,source=(not byname),builtin=explicit)
    #return outdent(_importable(obj,alias,source=(not byname),builtin=explicit))
 def likely_import(obj, passive=False, explicit=False):
+    '''dill's old name for getimport: verify=(not passive), builtin=explicit'''
     return getimport(obj, verify=(not passive), builtin=explicit)
 def _likely_import(first, last, passive=False, explicit=True):
+    '''dill's old name for _getimport'''
     return _getimport(first, last, verify=(not passive), builtin=explicit)
 _get_name = getname
 getblocks_from_history = getblocks
+IS_IPYTHON = _is_ipython()  # dill's flag, at import time; see _is_ipython
 
 
 
