@@ -622,12 +622,26 @@ def _parse(data):
     ops = list(pickletools.genops(data))
     stack = []
     frames = []   # (start, end) of FRAME opcodes, not counted in sizes
-    orphans = []  # popped by POP_MARK (recursive tuples): adopted by the GET
+    # popped by POP/POP_MARK: a recursive tuple's items, which the GET of
+    # the tuple that follows adopts; else they belong to the object below
+    # (a state_setter call, written after its object)
+    orphans = []
+    orphan_start = None  # where they, and the MARK popped with them, begin
     memo_len = 0
+    put_at = {}  # memo index -> where it was stored
     proto = max([opcode.proto for opcode, _, _ in ops] or [0])
     for i, (opcode, arg, pos) in enumerate(ops):
         end = ops[i + 1][2] if i + 1 < len(ops) else len(data)
         name = opcode.name
+        if orphans and name in _MEMO_GET and \
+                put_at.get(arg, -1) >= orphan_start:
+            pass  # the recursive tuple: the GET below adopts its items
+        elif orphans and name not in ('POP', 'POP_MARK', 'FRAME'):
+            top = stack[-1] if stack else None
+            if isinstance(top, _Node):
+                top.children.extend(orphans)
+                top.end = max(top.end, orphans[-1].end)
+            orphans, orphan_start = [], None
         if name == 'PROTO':
             proto = arg
         elif name == 'FRAME':
@@ -639,6 +653,7 @@ def _parse(data):
         elif name in _MEMO_PUT:
             index = memo_len if name == 'MEMOIZE' else arg
             memo_len = max(memo_len, index + 1)
+            put_at[index] = pos
             if stack and isinstance(stack[-1], _Node):
                 stack[-1].end = end
                 if stack[-1].memo is None:
@@ -646,18 +661,27 @@ def _parse(data):
         elif name in _MEMO_GET:
             node = _Node(name, arg, pos, end)
             node.memo = arg
-            node.children, orphans = orphans, []
+            if orphans:
+                node.children, orphans = orphans, []
+                node.start, orphan_start = orphan_start, None
             stack.append(node)
         elif name == 'POP':
             item = stack.pop()
-            if isinstance(item, _Node) and stack and isinstance(stack[-1], _Node):
-                stack[-1].children.append(item)
-                stack[-1].end = end
+            if isinstance(item, _Node):
+                orphans.insert(0, item)
+                start = item.start
+            else:
+                start = item.pos
+            if orphan_start is None or start < orphan_start:
+                orphan_start = start
         elif name == 'POP_MARK':
             while stack and not isinstance(stack[-1], _Mark):
                 orphans.insert(0, stack.pop())
-            if stack:
-                stack.pop()
+            start = stack.pop().pos if stack else pos
+            if orphans:
+                start = min(start, orphans[0].start)
+            if orphan_start is None or start < orphan_start:
+                orphan_start = start
         elif name in _FROM_MARK_NEW or name in _FROM_MARK_ADD:
             items = []
             while stack and not isinstance(stack[-1], _Mark):

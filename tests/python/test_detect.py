@@ -331,6 +331,21 @@ def parse_trace(text):
     return header, rows
 
 
+def check_tree(rows):
+    """Depth goes down one level at a time; children fit in their parent."""
+    assert rows[0][0] == 0 and all(depth >= 1 for depth, _, _ in rows[1:])
+    for (d0, _, _), (d1, _, _) in zip(rows, rows[1:]):
+        assert d1 <= d0 + 1
+    for i, (depth, label, size) in enumerate(rows):
+        kids = []
+        for d, _, s in rows[i + 1:]:
+            if d <= depth:
+                break
+            if d == depth + 1:
+                kids.append(s)
+        assert sum(kids) <= size, (label, size, kids)
+
+
 def trace_text(obj, protocol=None, **kw):
     out = io.StringIO()
     data = detect.trace_dumps(obj, protocol, file=out, **kw)
@@ -346,6 +361,7 @@ def test_trace_dumps_same_bytes(proto):
         data, text = trace_text(obj, proto)
         assert data == anethum.dumps(obj, proto)
         header, rows = parse_trace(text)
+        check_tree(rows)
         assert header == "pickle: %d B, protocol %d" % (len(data), proto) \
             or header == "pickle: %.1f KiB, protocol %d" % (len(data) / 1024.0, proto)
         assert rows and rows[0][0] == 0  # one root
@@ -418,6 +434,33 @@ def test_trace_by_value_function_and_class():
     assert any("code: <code object add" in label for label in labels)
     assert any("(global)" in label for label in labels)
     assert pickle.loads(data)["f"](1) == 11
+
+
+def _set_state(obj, state):
+    obj.__dict__.update(state)
+
+
+class WithStateSetter(object):
+    def __reduce__(self):
+        return (NoEq, (), {"a": [1]}, None, None, _set_state)
+
+
+def test_trace_state_setter_and_function_setstate():
+    # both are written after their object, then POPped: they stay under it
+    data, text = trace_text([WithStateSetter(), squared], 5)
+    header, rows = parse_trace(text)
+    check_tree(rows)
+    setter = [i for i, r in enumerate(rows) if "reduce: %s._set_state(...)" % __name__ in r[1]]
+    assert len(setter) == 1
+    depth = rows[setter[0]][0]
+    owner = [r for r in rows[:setter[0]] if r[0] == depth - 1][-1]
+    assert owner[1].startswith("%s.NoEq: " % __name__) or "WithStateSetter" in owner[1]
+    # a by-value function keeps its function_setstate call under it
+    fs = [i for i, r in enumerate(rows)
+          if "reduce: anethum.loaders.function_setstate(...)" in r[1]]
+    for i in fs:
+        parent_row = [r for r in rows[:i] if r[0] == rows[i][0] - 1][-1]
+        assert parent_row[1].split(": ", 1)[0].endswith("function"), parent_row
 
 
 def test_trace_on_off(capsys):
@@ -507,7 +550,10 @@ def test_trace_recursive_structures(proto):
     for obj in (lst, d, t):
         data, text = trace_text(obj, proto)
         header, rows = parse_trace(text)
+        check_tree(rows)
         assert any("(memo)" in label for _, label, _ in rows)
+        overhead = 1 + (2 if proto >= 2 else 0) + (9 if proto >= 4 else 0)
+        assert rows[0][2] == len(data) - overhead
 
 
 # -- same as dill -----------------------------------------------------------
