@@ -627,6 +627,7 @@ def _parse(data):
     # (a state_setter call, written after its object)
     orphans = []
     orphan_start = None  # where they, and the MARK popped with them, begin
+    orphan_end = 0       # the end of the last POP
     memo_len = 0
     put_at = {}  # memo index -> where it was stored
     proto = max([opcode.proto for opcode, _, _ in ops] or [0])
@@ -640,7 +641,7 @@ def _parse(data):
             top = stack[-1] if stack else None
             if isinstance(top, _Node):
                 top.children.extend(orphans)
-                top.end = max(top.end, orphans[-1].end)
+                top.end = max(top.end, orphan_end)
             orphans, orphan_start = [], None
         if name == 'PROTO':
             proto = arg
@@ -674,6 +675,7 @@ def _parse(data):
                 start = item.pos
             if orphan_start is None or start < orphan_start:
                 orphan_start = start
+            orphan_end = end
         elif name == 'POP_MARK':
             while stack and not isinstance(stack[-1], _Mark):
                 orphans.insert(0, stack.pop())
@@ -682,6 +684,7 @@ def _parse(data):
                 start = min(start, orphans[0].start)
             if orphan_start is None or start < orphan_start:
                 orphan_start = start
+            orphan_end = end
         elif name in _FROM_MARK_NEW or name in _FROM_MARK_ADD:
             items = []
             while stack and not isinstance(stack[-1], _Mark):
