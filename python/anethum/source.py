@@ -39,7 +39,7 @@ import re
 import sys
 from inspect import (getblock, getfile, getmodule, getsourcefile, indentsize,
                      isbuiltin, isclass, iscode, isframe, isfunction, ismethod,
-                     ismodule, istraceback)
+                     ismodule, isroutine, istraceback)
 from tokenize import TokenError
 
 _HAS_POSITIONS = sys.version_info >= (3, 11)
@@ -308,6 +308,39 @@ def _cached_file(object):
     return None
 
 
+def _class_lnum(cls, lines):
+    '''The index of the 'class' line of ``cls`` in the module ``lines``,
+    from the syntax tree and the class's __qualname__ (so a 'class Foo' in a
+    string or in another scope is not taken for it), or None.'''
+    qualname = getattr(cls, '__qualname__', None)
+    tree = _parse_source(''.join(lines)) if lines and qualname else None
+    if tree is None:
+        return None
+    found = []
+    todo = [(tree, '')]
+    while todo:
+        node, prefix = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                name = prefix + child.name
+                if name == qualname and child.name == cls.__name__:
+                    found.append(child.lineno - 1)
+                todo.append((child, name + '.'))
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                todo.append((child, prefix + child.name + '.<locals>.'))
+            else:
+                todo.append((child, prefix))
+    if not found:
+        return None
+    first = getattr(cls, '__firstlineno__', None)  # 3.13+
+    if first is not None:
+        for lnum in found:
+            if lnum <= first - 1 and all(
+                    not (lnum < other <= first - 1) for other in found):
+                return lnum
+    return max(found)  # the last definition is the one the name is bound to
+
+
 def findsource(object):
     """Return the entire source file and starting line number for an object.
     For interactively-defined objects, the 'file' is the interpreter's history.
@@ -368,6 +401,10 @@ def findsource(object):
             else: # builtins fail with a TypeError
                 file = getfile(object)
                 sourcefile = getsourcefile(object)
+                if module is not None and not linecache.getlines(
+                        sourcefile or file): # '<frozen posixpath>'
+                    file = getfile(module)
+                    sourcefile = getsourcefile(module)
         except (TypeError, AttributeError): # fail with better error
             file = getfile(object)
             sourcefile = getsourcefile(object)
@@ -443,6 +480,9 @@ def findsource(object):
             #XXX: we don't find how the instance was built
     except AttributeError: pass
     if isclass(object):
+        lnum = _class_lnum(object, lines)
+        if lnum is not None: # found in the syntax tree, by qualified name
+            return lines, lnum
         name = object.__name__
         pat = re.compile(r'^(\s*)class\s*' + name + r'\b')
         # make some effort to find the best matching class definition:
@@ -684,6 +724,8 @@ def _hascode(object):
 def _isinstance(object):
     '''True if object is a class instance type (and is not a builtin)'''
     if _hascode(object) or isclass(object) or ismodule(object):
+        return False
+    if isroutine(object): # builtin functions and methods (dill: crashes)
         return False
     if istraceback(object) or isframe(object) or iscode(object):
         return False
