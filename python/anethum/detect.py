@@ -900,16 +900,25 @@ def trace_dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None,
 
     Returns the same bytes as ``anethum.dumps(obj, protocol, ...)``.  The
     trace (see ``format_trace``) goes to ``file``, or to where ``trace``
-    currently sends it (stderr by default).  If pickling fails, the
-    exception propagates and nothing is written.
+    currently sends it (stderr by default).  If pickling fails, a line
+    ``pickle failed: ...`` with the error and the path to the object that
+    failed (anethum's note on the exception) is written instead, and the
+    exception propagates.
     """
     from ._anethum import DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, Pickler
     buf = io.BytesIO()
     p = Pickler(buf, protocol, fix_imports, buffer_callback, by_value=by_value)
-    p.dump(obj)
+    out = file if file is not None else (_state['stream'] or sys.stderr)
+    try:
+        p.dump(obj)
+    except Exception as exc:
+        # anethum's errors carry the path to the failing object as a note
+        lines = ['pickle failed: %s: %s' % (type(exc).__name__, exc)]
+        lines += ['  %s' % note for note in getattr(exc, '__notes__', ())]
+        out.write('\n'.join(lines) + '\n')
+        raise
     memo = dict(p.memo.copy().values())
     data = buf.getvalue()
-    out = file if file is not None else (_state['stream'] or sys.stderr)
     try:
         if protocol is None:
             protocol = DEFAULT_PROTOCOL
@@ -1007,7 +1016,8 @@ def trace(arg=None, *, mode='a', atoms=False):
     rebuild objects by value.  Only ``anethum.dumps``/``anethum.dump`` as
     attributes of the ``anethum`` module are traced (not a Pickler you
     build, nor a ``dumps`` imported by name before tracing began), and a
-    pickle is printed once written, so a failing pickle prints nothing.
+    pickle is printed once written: a failing pickle prints only the error
+    and the path to what failed (``when pickling <dict ...>: obj['a'][1]``).
     """
     if repr(arg) not in ('False', 'True'):
         return _TraceManager(arg, mode, atoms)

@@ -532,12 +532,17 @@ def test_trace_nested_context_keeps_outer_state():
     assert not detect.tracing()
 
 
-def test_trace_failing_pickle_prints_nothing():
+def test_trace_failing_pickle_prints_the_error_and_path():
     out = io.StringIO()
     with detect.trace(out):
         with pytest.raises(TypeError):
-            anethum.dumps([threading.Lock()])
-    assert out.getvalue() == ""
+            anethum.dumps({"a": [1, threading.Lock()]})
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("pickle failed: TypeError: cannot pickle")
+    assert "lock" in lines[0]
+    if sys.version_info >= (3, 11):  # exception notes
+        assert lines[1].startswith("  when pickling <dict object at ")
+        assert lines[1].endswith(": obj['a'][1]")
 
 
 def test_format_trace_without_memo_and_big():
