@@ -786,6 +786,8 @@ def _describe(node, memo):
         elif op in ('NEWTRUE', 'NEWFALSE'):
             value = op == 'NEWTRUE'
         return '%s: %s' % (_ATOM_TYPES[op], _short(repr(value)))
+    if op == 'NEXT_BUFFER':
+        return 'buffer: out of band (buffer_callback)'
     name = _global_name(node)
     if name is not None:
         return 'global: %s' % name

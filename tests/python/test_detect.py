@@ -545,6 +545,15 @@ def test_trace_failing_pickle_prints_the_error_and_path():
         assert lines[1].endswith(": obj['a'][1]")
 
 
+def test_trace_out_of_band_buffers():
+    buffers = []
+    obj = {"pb": pickle.PickleBuffer(b"abc"), "n": [1]}
+    data, text = trace_text(obj, 5, buffer_callback=buffers.append)
+    assert len(buffers) == 1
+    assert "['pb'] buffer: out of band (buffer_callback) [2 B]" in text
+    assert bytes(pickle.loads(data, buffers=buffers)["pb"]) == b"abc"
+
+
 def test_format_trace_without_memo_and_big():
     data = anethum.dumps({"n": list(range(2000))}, 4)
     lines = detect.format_trace(data)
