@@ -607,3 +607,24 @@ def test_same_api_as_dill():
         theirs = inspect.signature(getattr(dill_source, name)).parameters
         ours = inspect.signature(getattr(source, name)).parameters
         assert list(ours) == list(theirs), name
+
+
+NO_RANGES = '''\
+import json, sys
+from anethum.source import getsource
+f, g = lambda x: x + 1, lambda y: y * 2
+a, b = lambda x: x + 1, lambda x: x * 2
+json.dump([getsource(o) for o in (f, g, a, b)], sys.stdout)
+'''
+
+
+@needs_positions
+def test_without_column_positions(tmp_path):
+    # -X no_debug_ranges: co_positions has lines only; the lambdas of a line
+    # are told apart by their arguments, else the whole line is given
+    import json
+    script = tmp_path / "no_ranges.py"
+    script.write_text(NO_RANGES, encoding="utf-8")
+    out = json.loads(run_python(["-X", "no_debug_ranges", str(script)], tmp_path))
+    line = "a, b = lambda x: x + 1, lambda x: x * 2\n"
+    assert out == ["lambda x: x + 1", "lambda y: y * 2", line, line]
