@@ -570,7 +570,7 @@ _FROM_MARK_ADD = {'APPENDS', 'SETITEMS', 'ADDITEMS'}
 _NEW_FROM = {'TUPLE1': 1, 'TUPLE2': 2, 'TUPLE3': 3, 'REDUCE': 2,
              'NEWOBJ': 2, 'NEWOBJ_EX': 3, 'STACK_GLOBAL': 2, 'BINPERSID': 1}
 _ADD_TO_TOP = {'APPEND': 1, 'SETITEM': 2, 'BUILD': 1}
-_GLOBAL_OPS = {'GLOBAL', 'STACK_GLOBAL', 'EXT1', 'EXT2', 'EXT4', 'INST'}
+_GLOBAL_OPS = {'GLOBAL', 'STACK_GLOBAL', 'EXT1', 'EXT2', 'EXT4'}
 # atoms: opcodes that push a value given by their argument
 _ATOM_TYPES = {
     'NONE': 'NoneType', 'NEWTRUE': 'bool', 'NEWFALSE': 'bool',
@@ -766,7 +766,7 @@ def _safe_repr(obj):
 
 
 def _global_name(node):
-    if node.op == 'GLOBAL' or node.op == 'INST':
+    if node.op == 'GLOBAL':
         return str(node.arg).replace(' ', '.')
     if node.op == 'STACK_GLOBAL' and len(node.children) == 2:
         return '%s.%s' % tuple(c.arg for c in node.children)
@@ -793,9 +793,13 @@ def _describe(node, memo):
         return 'global: %s' % name
     if op in _EMPTY_TYPES:
         n = len(node.children)
+        if op in ('EMPTY_DICT', 'DICT'):
+            n = sum(1 for child in node.children if child.key is not None)
         if n == 0 and op == 'EMPTY_TUPLE':
             return 'tuple: ()'
         return '%s: %d item%s' % (_EMPTY_TYPES[op], n, '' if n == 1 else 's')
+    if op == 'INST':
+        return 'instance: %s(...)' % str(node.arg).replace(' ', '.')
     if op in ('REDUCE', 'NEWOBJ', 'NEWOBJ_EX', 'OBJ') and node.children:
         return 'reduce: %s(...)' % _short(_callee(node.children[0], memo), 50)
     return op if node.arg is None else '%s %s' % (op, _short(repr(node.arg), 40))

@@ -545,6 +545,18 @@ def test_trace_failing_pickle_prints_the_error_and_path():
         assert lines[1].endswith(": obj['a'][1]")
 
 
+def test_format_trace_foreign_pickles():
+    # INST, as Python 2's pickle wrote instances; nothing memoized here
+    data = b"(i__main__\nK\n(dp0\nS'a'\np1\nI1\nsb."
+    assert detect.format_trace(data) == [
+        "pickle: 32 B, protocol 0",
+        "instance: __main__.K(...) [31 B]",
+        "\u2514\u2500\u2500 dict: 1 item [17 B]",
+    ]
+    assert detect.format_trace(b"\x80\x02cpickle\nPickleBuffer\nq\x00.") == [
+        "pickle: 26 B, protocol 2", "global: pickle.PickleBuffer (global) [23 B]"]
+
+
 def test_trace_out_of_band_buffers():
     buffers = []
     obj = {"pb": pickle.PickleBuffer(b"abc"), "n": [1]}
