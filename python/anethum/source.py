@@ -374,7 +374,7 @@ def findsource(object):
             lines = linecache.getlines(file)
         else:
             # fallback to use history
-            history = '\n'.join(get_ipython().history_manager.input_hist_parsed)
+            history = '\n'.join(builtins.get_ipython().history_manager.input_hist_parsed)
             lines = [line + '\n' for line in history.splitlines()]
     # use readline when working in interpreter (i.e. __main__ and not file)
     elif is_module_main and _cached_file(object):
