@@ -37,6 +37,7 @@ from ._anethum import (
     dump,
     dumps,
 )
+from . import detect, source  # noqa: E402  (dill.detect, dill.source)
 
 __all__ = [
     "DEFAULT_PROTOCOL",
