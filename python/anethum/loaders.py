@@ -559,3 +559,64 @@ def make_lru_cache(func, maxsize, typed):
     """Return ``functools.lru_cache(maxsize, typed)(func)``, its cache empty."""
     import functools
     return functools.lru_cache(maxsize=maxsize, typed=typed)(func)
+
+
+def make_match(pattern, string, pos, endpos, regs):
+    """Return the match of ``pattern`` in ``string[pos:endpos]`` whose group
+    spans are ``regs``: found again the way ``search``, ``match``,
+    ``fullmatch`` or ``finditer`` found it."""
+    import pickle
+    candidates = [pattern.search(string, pos, endpos), pattern.match(string, pos, endpos),
+                  pattern.fullmatch(string, pos, endpos)]
+    for found in candidates:
+        if found is not None and found.regs == regs:
+            return found
+    for found in pattern.finditer(string, pos, endpos):
+        if found.regs == regs:
+            return found
+        if found.start() > regs[0][0]:
+            break
+    raise pickle.UnpicklingError("the pattern %r no longer matches %r at %r" % (pattern.pattern, string, regs[0]))
+
+
+def make_file_handle(name, mode, position, closed, fmode, contents, raw=False):
+    """Reopen the file an ``anethum.dill`` pickle saved as a handle, as
+    dill's ``_create_filehandle`` does for its ``fmode``: HANDLE_FMODE (0)
+    the file by name at the start, CONTENTS_FMODE (1) at the saved
+    position, FILE_FMODE (2) with the saved ``contents`` written back
+    first. Unlike dill, a file opened for writing ("w", "x") is never
+    truncated by loading: it is reopened for writing where it stood.
+    ``raw`` reopens unbuffered (an ``io.FileIO``)."""
+    import io
+    import os
+    import pickle
+    import tempfile
+    standard = {"<stdin>": sys.__stdin__, "<stdout>": sys.__stdout__, "<stderr>": sys.__stderr__}
+    if name in standard:
+        return standard[name]
+    binary = "b" in mode
+    buffering = 0 if raw else -1
+    if not isinstance(name, (str, bytes, os.PathLike)):
+        # An unnamed temporary file (its name is its descriptor here only).
+        handle = tempfile.TemporaryFile(mode, buffering)
+    else:
+        try:
+            if fmode == 2 and contents is not None:
+                with open(name, "wb" if binary else "w") as out:
+                    out.write(contents)
+            if not os.path.exists(name) and "r" in mode and "+" not in mode:
+                handle = tempfile.TemporaryFile(mode, buffering)
+            elif "w" in mode or "x" in mode:
+                flags = os.O_CREAT | (os.O_RDWR if "+" in mode else os.O_WRONLY)
+                handle = open(os.open(name, flags), mode.replace("x", "w"), buffering, closefd=True)
+                raw = getattr(getattr(handle, "buffer", handle), "raw", getattr(handle, "buffer", handle))
+                raw.name = name
+            else:
+                handle = open(name, mode, buffering)
+        except OSError as error:
+            raise pickle.UnpicklingError("cannot reopen the pickled file %r (%s): %s" % (name, mode, error))
+    if closed:
+        handle.close()
+    elif fmode != 0 and position and "a" not in mode:
+        handle.seek(position)
+    return handle

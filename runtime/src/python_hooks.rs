@@ -28,15 +28,20 @@ pub struct PythonHooks {
     pub save: Option<Py<PyAny>>,
     pub memoize: Option<Py<PyAny>>,
     pub batch_setitems: Option<Py<PyAny>>,
+    /// dill's `fmode` of an `anethum.dill` pickler: files go as handles.
+    pub fmode: Option<i64>,
     pub skip_save: bool,
     pub skip_dispatch: bool,
     pub skip_memoize: bool,
-    pub skip_batch_setitems: bool,
 }
 
 impl PythonHooks {
     pub fn is_empty(&self) -> bool {
-        self.dispatch.is_none() && self.save.is_none() && self.memoize.is_none() && self.batch_setitems.is_none()
+        self.dispatch.is_none()
+            && self.save.is_none()
+            && self.memoize.is_none()
+            && self.batch_setitems.is_none()
+            && self.fmode.is_none()
     }
 
     fn pickler(&self) -> *mut PyObject {
@@ -105,9 +110,6 @@ pub unsafe fn memoize(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
 /// when it ran.
 pub unsafe fn batch_setitems(p: &mut Core, obj: *mut PyObject) -> Res<bool> {
     let Some(hooks) = p.python.as_deref_mut() else { return Ok(false) };
-    if std::mem::take(&mut hooks.skip_batch_setitems) {
-        return Ok(false);
-    }
     let Some(func) = hooks.batch_setitems.as_ref().map(|f| Owned::borrowed(f.as_ptr())) else { return Ok(false) };
     let pickler = hooks.pickler();
     let items = Owned::new(crate::error::check(ffi::PyObject_CallMethodNoArgs(obj, crate::state::state().str_items.as_ptr()))?);

@@ -285,3 +285,94 @@ def test_functional_typed_dict_in_a_fresh_process(protocol):
         assert obj(title="x") == {"title": "x"}
         assert obj.__total__ is False and obj.__optional_keys__ == frozenset({"title"})
     """, protocol)
+
+
+# -- stretch: csv dialects, regex matches, cmp_to_key ------------------------
+
+def test_csv_dialect(protocol):
+    import csv
+    dialect = csv.get_dialect("excel-tab")
+    loaded = roundtrip(dialect, protocol)
+    assert type(loaded) is type(dialect)
+    assert (loaded.delimiter, loaded.quotechar, loaded.lineterminator) == ("\t", '"', "\r\n")
+
+
+@pytest.mark.parametrize("how", ["search", "match", "fullmatch", "finditer"])
+def test_regex_match_is_found_again(how, protocol):
+    import re
+    pattern = re.compile(r"(a+)(b)?")
+    text = "xaab aaa ab"
+    if how == "finditer":
+        found = list(pattern.finditer(text))[1]
+    elif how == "search":
+        found = pattern.search(text, 2)
+    else:
+        found = getattr(pattern, how)("aab" if how == "fullmatch" else text[1:])
+    loaded = roundtrip(found, protocol)
+    assert type(loaded) is re.Match
+    assert (loaded.regs, loaded.string, loaded.re) == (found.regs, found.string, found.re)
+
+
+def test_cmp_to_key_and_its_keys(protocol):
+    def by_length(a, b):
+        return len(a) - len(b)
+    key = functools.cmp_to_key(by_length)
+    loaded_key, loaded_wrapped = roundtrip([key, key("abc")], protocol)
+    assert sorted(["ccc", "a", "bb"], key=loaded_key) == ["a", "bb", "ccc"]
+    assert loaded_wrapped.obj == "abc" and loaded_wrapped < loaded_key("abcd")
+
+
+# -- files, in anethum.dill's fmode ------------------------------------------
+
+def test_files_as_dill_handles(tmp_path):
+    import io
+    import os
+    import anethum.dill as dill
+    path = tmp_path / "data.txt"
+    path.write_text("hello world")
+    readers = [open(path), open(path, "rb"), open(path, "rb", buffering=0)]
+    for f in readers:
+        f.read(5)
+    writer = open(tmp_path / "out.txt", "a")
+    closed = open(path)
+    closed.close()
+    try:
+        for fmode in (dill.HANDLE_FMODE, dill.CONTENTS_FMODE, dill.FILE_FMODE):
+            loaded = dill.loads(dill.dumps(readers + [writer, closed], fmode=fmode))
+            try:
+                assert [type(f) for f in loaded] == [type(f) for f in readers + [writer, closed]]
+                expected = 0 if fmode == dill.HANDLE_FMODE else 5
+                assert [f.tell() for f in loaded[:3]] == [expected] * 3
+                assert loaded[4].closed and not loaded[3].closed
+                loaded[3].write("!")
+            finally:
+                for f in loaded:
+                    f.close()
+        assert (tmp_path / "out.txt").read_text() == "!!!"
+    finally:
+        for f in readers + [writer]:
+            f.close()
+
+
+def test_write_mode_file_is_never_truncated_by_loading(tmp_path):
+    import anethum.dill as dill
+    path = tmp_path / "w.txt"
+    f = open(path, "w")
+    f.write("kept")
+    f.flush()
+    blob = dill.dumps(f, fmode=dill.CONTENTS_FMODE)
+    f.close()
+    loaded = dill.loads(blob)
+    loaded.write("+more")
+    loaded.close()
+    assert path.read_text() == "kept+more"
+
+
+def test_default_mode_keeps_cloudpickles_file_rules(tmp_path):
+    path = tmp_path / "x.txt"
+    with open(path, "w") as f:
+        with pytest.raises(pickle.PicklingError):
+            anethum.dumps(f)
+    with open(path, "rb") as f:
+        with pytest.raises(TypeError):
+            anethum.dumps(f)

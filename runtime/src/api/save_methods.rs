@@ -92,6 +92,11 @@ pub fn python_hooks(slf: &Bound<'_, Pickler>) -> PyResult<Option<Box<PythonHooks
         && flag.is_truthy()?
     {
         hooks.dispatch = python_dispatch(slf)?;
+        let fmode = slf.as_any().getattr_opt(crate::pyalloc::string(py, "_fmode")?)?;
+        hooks.fmode = Some(match fmode {
+            Some(fmode) if !fmode.is_none() => fmode.extract()?,
+            _ => 0,
+        });
     }
     Ok((!hooks.is_empty()).then(|| Box::new(hooks)))
 }

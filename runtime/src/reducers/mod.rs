@@ -6,6 +6,7 @@
 
 mod capsule;
 mod descriptors;
+mod files;
 mod locks;
 mod lru_cache;
 mod views;
@@ -13,6 +14,7 @@ mod weak;
 
 pub use capsule::*;
 pub use descriptors::*;
+pub use files::*;
 pub use locks::*;
 pub use lru_cache::*;
 pub use views::*;

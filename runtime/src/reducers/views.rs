@@ -52,3 +52,57 @@ pub unsafe fn save_struct(p: &mut Core, obj: *mut PyObject) -> Res {
         reduce(compiled.get_type().into_any(), tuple(py, [getattr(compiled, "format")?])?)
     })
 }
+
+/// `type(dialect)(SimpleNamespace(delimiter=..., quotechar=..., ...))`:
+/// `_csv.Dialect` copies its settings from any object that has them.
+pub unsafe fn save_csv_dialect(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |dialect| {
+        let py = dialect.py();
+        let settings = crate::pyalloc::dict(py)?;
+        for name in
+            ["delimiter", "doublequote", "escapechar", "lineterminator", "quotechar", "quoting", "skipinitialspace", "strict"]
+        {
+            if let Some(value) = dialect.getattr_opt(crate::pyalloc::string(py, name)?)? {
+                settings.set_item(name, value)?;
+            }
+        }
+        let namespace = getattr(&import(py, "types")?, "SimpleNamespace")?.call((), Some(&settings))?;
+        reduce(dialect.get_type().into_any(), tuple(py, [namespace])?)
+    })
+}
+
+/// `make_match(pattern, string, pos, endpos, regs)`: the same match found
+/// again at load time (or an UnpicklingError, never another match).
+pub unsafe fn save_match(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |found| {
+        let py = found.py();
+        let args = tuple(
+            py,
+            [getattr(found, "re")?, getattr(found, "string")?, getattr(found, "pos")?, getattr(found, "endpos")?, getattr(found, "regs")?],
+        )?;
+        reduce(refs(py)?.make_match.bind(py).clone(), args)
+    })
+}
+
+/// `functools.cmp_to_key(cmp)`, or `cmp_to_key(cmp)(obj)` for a key made
+/// from an object. Neither is an attribute, but the wrapper's traversal
+/// reports both (after its type, from 3.12).
+pub unsafe fn save_cmp_key(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |key| {
+        let py = key.py();
+        let referents = getattr(&import(py, "gc")?, "get_referents")?.call1((key,))?;
+        let mut parts = Vec::new();
+        for item in referents.try_iter()? {
+            let item = item?;
+            if !item.is(&key.get_type()) {
+                parts.push(item);
+            }
+        }
+        let cmp_to_key = getattr(&import(py, "functools")?, "cmp_to_key")?;
+        match parts.as_slice() {
+            [cmp] => reduce(cmp_to_key, tuple(py, [cmp.clone()])?),
+            [cmp, wrapped] => reduce(cmp_to_key.call1((cmp,))?, tuple(py, [wrapped.clone()])?),
+            _ => Err(super::pickling_error(py, "cannot pickle this functools.KeyWrapper: its comparison function is out of reach".into())),
+        }
+    })
+}
