@@ -30,6 +30,14 @@ def dump(
     buffer_callback: _BufferCallback = None,
     by_value: bool = True,
 ) -> None: ...
+def _dill_dumps(
+    obj: Any,
+    protocol: Optional[int],
+    fmode: int,
+    *,
+    fix_imports: bool = True,
+    buffer_callback: _BufferCallback = None,
+) -> bytes: ...
 def _set_side_pickle_reuse(enabled: bool, /) -> bool: ...
 def _panic_for_tests(message: str, /) -> None: ...
 

@@ -27,6 +27,7 @@ Tirosh and Armin Ronacher; ``_create_code`` after cloudpickle).
 import builtins as __builtin__
 import dataclasses
 import gc
+import logging
 import marshal
 import os
 import sys
@@ -1095,6 +1096,12 @@ class Pickler(StockPickler):
         StockPickler.dump(self, obj)
 
 
+# The fast path of dumps is for this class as defined here (not one a
+# caller swapped in, nor one whose dump was replaced).
+_PICKLER = Pickler
+_PICKLER_DUMP = Pickler.dump
+
+
 class Unpickler(StockUnpickler):
     """``pickle.Unpickler`` with dill's interface: ``Unpickler(file, *,
     ignore=None, **kwds)``.
@@ -1187,9 +1194,26 @@ def dumps(obj, protocol=None, byref=None, fmode=None, recurse=None, **kwds):
     save functions. Other keywords (``fix_imports``, ``buffer_callback``,
     ``by_value``, ``ignore``) go to :class:`Pickler`.
     """
+    if _plain_dump(kwds):
+        protocol = settings['protocol'] if protocol is None else int(protocol)
+        fmode = settings['fmode'] if fmode is None else fmode
+        return _anethum._dill_dumps(obj, protocol, fmode, **kwds)
     file = StringIO()
     dump(obj, file, protocol, byref, fmode, recurse, **kwds)
     return file.getvalue()
+
+
+def _plain_dump(kwds):
+    """Whether a dump needs no Python ``Pickler``: no dispatch entry for
+    Python to run, no trace, only keywords the Rust dumps takes."""
+    if kwds and not kwds.keys() <= {"fix_imports", "buffer_callback"}:
+        return False
+    if logger.isEnabledFor(logging.INFO) or Pickler is not _PICKLER or Pickler.dump is not _PICKLER_DUMP:
+        return False
+    for func in Pickler.dispatch.values():
+        if not getattr(func, "_anethum_native", False):
+            return False
+    return True
 
 
 def load(file, ignore=None, **kwds):

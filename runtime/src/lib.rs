@@ -38,6 +38,7 @@ fn _anethum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_LOADER_HELPERS", pyo3::types::PyTuple::new(m.py(), generated::helpers::NAMES)?)?;
     m.add_function(wrap_pyfunction!(api::functions::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::dump, m)?)?;
+    m.add_function(wrap_pyfunction!(api::functions::_dill_dumps, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::_set_side_pickle_reuse, m)?)?;
     m.add_function(wrap_pyfunction!(api::functions::_panic_for_tests, m)?)?;
     m.add_class::<api::pickler::Pickler>()?;
