@@ -34,6 +34,7 @@ def _dill_dumps(
     obj: Any,
     protocol: Optional[int],
     fmode: int,
+    byref: bool,
     *,
     fix_imports: bool = True,
     buffer_callback: _BufferCallback = None,

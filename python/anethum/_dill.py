@@ -1197,7 +1197,8 @@ def dumps(obj, protocol=None, byref=None, fmode=None, recurse=None, **kwds):
     if _plain_dump(kwds):
         protocol = settings['protocol'] if protocol is None else int(protocol)
         fmode = settings['fmode'] if fmode is None else fmode
-        return _anethum._dill_dumps(obj, protocol, fmode, **kwds)
+        byref = settings['byref'] if byref is None else byref
+        return _anethum._dill_dumps(obj, protocol, fmode, bool(byref), **kwds)
     file = StringIO()
     dump(obj, file, protocol, byref, fmode, recurse, **kwds)
     return file.getvalue()

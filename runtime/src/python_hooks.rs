@@ -30,6 +30,8 @@ pub struct PythonHooks {
     pub batch_setitems: Option<Py<PyAny>>,
     /// dill's `fmode` of an `anethum.dill` pickler: files go as handles.
     pub fmode: Option<i64>,
+    /// dill's `byref`: classes that can be found by name go by reference.
+    pub byref: bool,
     pub skip_save: bool,
     pub skip_dispatch: bool,
     pub skip_memoize: bool,

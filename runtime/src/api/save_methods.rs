@@ -97,6 +97,11 @@ pub fn python_hooks(slf: &Bound<'_, Pickler>) -> PyResult<Option<Box<PythonHooks
             Some(fmode) if !fmode.is_none() => fmode.extract()?,
             _ => 0,
         });
+        let byref = slf.as_any().getattr_opt(crate::pyalloc::string(py, "_byref")?)?;
+        hooks.byref = match byref {
+            Some(byref) => byref.is_truthy()?,
+            None => false,
+        };
     }
     Ok((!hooks.is_empty()).then(|| Box::new(hooks)))
 }

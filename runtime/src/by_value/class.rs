@@ -37,6 +37,11 @@ pub unsafe fn class_needs_by_value(p: &mut Core, obj: *mut PyObject) -> Res<bool
     if !made_by_class_statement(py, obj) {
         return raised(py, types_module_class_by_value(py, obj));
     }
+    // dill's byref: what pickle's lookup finds goes by reference (and what
+    // it doesn't still goes by value, from save_global).
+    if p.python.as_deref().is_some_and(|hooks| hooks.byref) {
+        return Ok(false);
+    }
     let cls = Bound::from_borrowed_ptr(py, obj);
     raised(py, forced_by_value(&cls))
 }
@@ -315,6 +320,13 @@ fn type_kwargs<'py>(cls: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     // Fresh keys (not the interned names), as they always were written.
     if own.contains(name!(py, "__module__")?)? {
         kwargs.set_item(string(py, "__module__")?, class_attr(cls, name!(cls.py(), "__module__")?)?)?;
+    }
+    // The qualified name, where it says more than the name (a class made
+    // anew at load time would lose it); a fresh string, as the keys are.
+    let qualname: String = class_attr(cls, name!(py, "__qualname__")?)?.extract()?;
+    let plain_name: String = class_attr(cls, name!(py, "__name__")?)?.extract()?;
+    if qualname != plain_name {
+        kwargs.set_item(string(py, "__qualname__")?, string(py, &qualname)?)?;
     }
     if let Some(dict_attr) = own.get_item(name!(py, "__dict__")?)? {
         if dict_attr.is_instance(refs(py)?.property_type.bind(py))? {
