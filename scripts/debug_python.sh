@@ -20,10 +20,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 profile=ci-debug
-# CI form: fewer hypothesis examples (tests/python/conftest.py) and half of
-# the heaviest reliability matrices (the CPython runs cover them whole);
-# --full: all of them at the soak's example count.
-share=0/2
+# CI form: fewer hypothesis examples (tests/python/conftest.py) and a
+# quarter of the heaviest reliability matrices (the release CPython runs
+# cover them whole); --full: all of them at the soak's example count.
+share=0/4
 pytest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in

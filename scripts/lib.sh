@@ -6,7 +6,8 @@ PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
 ALL_PYTHONS="3.9 3.10 3.11 3.12 3.13 3.14 3.15"
 TEST_DEPS="pytest pytest-xdist hypothesis numpy"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each step with the time since the script started (CI logs show where the minutes go).
+say() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 # The interpreter for a minor version: pyenv's build, else pythonX.Y on PATH,
 # else (3.14, 3.15) Debian sid's, unpacked into a cache by scripts/python.sh.
@@ -78,11 +79,13 @@ make_venv() {
 
 # Builds the wheel for one interpreter into wheels/ and prints its path.
 # Each version gets its own target dir so builds don't invalidate each other.
+# ANETHUM_WHEEL_PROFILE picks the cargo profile (default `ci`: no fat LTO;
+# `release` for what ships).
 build_wheel() {
   local minor="$1" python="$2" maturin="$3"
   local tag="cp${minor/./}"
   rm -f "$ROOT"/wheels/anethum-*-"$tag"-*.whl
-  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT/target-py${minor/./}" "$maturin" build --release --quiet \
+  (cd "$ROOT" && CARGO_TARGET_DIR="$ROOT/target-py${minor/./}" "$maturin" build --profile "${ANETHUM_WHEEL_PROFILE:-ci}" --quiet \
     -i "$python" -o "$ROOT/wheels" >&2)
   ls "$ROOT"/wheels/anethum-*-"$tag"-*.whl
 }

@@ -56,6 +56,14 @@ pub fn int(py: Python<'_>, value: usize) -> PyResult<Bound<'_, PyAny>> {
     unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromSize_t(value)) }
 }
 
+/// `bytes(data)`, a MemoryError (not a panic) when memory runs out.
+pub fn bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    unsafe {
+        let ptr = ffi::PyBytes_FromStringAndSize(data.as_ptr().cast(), data.len() as ffi::Py_ssize_t);
+        Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked())
+    }
+}
+
 /// `getattr(obj, name)` for a name spelt at the call (cold paths; hot ones use `name!`).
 pub fn getattr<'py, T>(obj: &Bound<'py, T>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     obj.as_any().getattr(string(obj.py(), name)?)

@@ -329,3 +329,47 @@ def test_torch_style_persistent_id_with_dill_dispatch_and_by_value(tmp_path):
     anethum.dump_module(str(path), module=module)
     restored = anethum.load_module(str(path))
     assert restored.weights.data == [5] and restored.scale(3) == 6
+
+
+@pytest.mark.parametrize("exc_type", [ValueError, KeyboardInterrupt, SystemExit, MemoryError, RecursionError])
+@pytest.mark.parametrize("where", ["dispatch", "save", "memoize", "batch"])
+def test_any_exception_from_a_hook_propagates_and_the_pickler_recovers(exc_type, where):
+    state = {"armed": True}
+
+    def fire():
+        if state["armed"]:
+            state["armed"] = False
+            raise exc_type("from %s" % where)
+
+    class Hooked(dill.Pickler):
+        dispatch = {Point: lambda pickler, obj: (fire() if where == "dispatch" else None,
+                                                 pickler.save_reduce(Point, (obj.x,), obj=obj))}
+
+        def save(self, obj, save_persistent_id=True):
+            if where == "save" and isinstance(obj, Point):
+                fire()
+            dill.Pickler.save(self, obj, save_persistent_id)
+
+        def memoize(self, obj):
+            if where == "memoize" and isinstance(obj, Point):
+                fire()
+            dill.Pickler.memoize(self, obj)
+
+        def _batch_setitems(self, items, *args):
+            if where == "batch":
+                fire()
+            return super()._batch_setitems(items, *args)
+
+    graph = [{"k": Point(1)}, Point(2)]
+    buffer = io.BytesIO()
+    pickler = Hooked(buffer, 4)
+    with pytest.raises(exc_type):
+        pickler.dump(graph)
+    buffer.seek(0)
+    buffer.truncate()
+    pickler.clear_memo()
+    pickler.dump(graph)
+    loaded = pickle.loads(buffer.getvalue())
+    assert loaded[0]["k"].x == 1 and loaded[1].x == 2
+    with pytest.raises(RuntimeError, match="dump in progress"):
+        pickler.save(1)   # the dump is over: nothing is left published

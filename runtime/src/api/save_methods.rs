@@ -234,7 +234,7 @@ pub fn get<'py>(slf: &Bound<'py, Pickler>, i: usize) -> PyResult<Bound<'py, PyBy
         b.extend_from_slice(&(i as u32).to_le_bytes());
         b
     };
-    Ok(PyBytes::new(slf.py(), &bytes))
+    crate::pyalloc::bytes(slf.py(), &bytes)
 }
 
 /// The opcode that stores memo entry `i` (`pickle._Pickler.put`).
@@ -251,7 +251,7 @@ pub fn put<'py>(slf: &Bound<'py, Pickler>, i: usize) -> PyResult<Bound<'py, PyBy
         b.extend_from_slice(&(i as u32).to_le_bytes());
         b
     };
-    Ok(PyBytes::new(slf.py(), &bytes))
+    crate::pyalloc::bytes(slf.py(), &bytes)
 }
 
 /// One of the port's savers, on an object of its type.

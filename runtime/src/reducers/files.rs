@@ -39,14 +39,14 @@ pub unsafe fn save_file_handle(p: &mut Core, obj: *mut PyObject) -> Res {
             // A stream that can't tell (a terminal, a pipe) has no position.
             match file.call_method0(string(py, "tell")?) {
                 Ok(position) => position,
-                Err(err) if err.is_instance_of::<pyo3::exceptions::PyOSError>(py) => (-1i64).into_pyobject(py)?.into_any(),
+                Err(err) if err.is_instance_of::<pyo3::exceptions::PyOSError>(py) => py.None().into_bound(py),
                 Err(err) => return Err(err),
             }
         };
         let contents = if fmode == FILE_FMODE && !closed {
             let reader = getattr(&crate::pyalloc::import(py, "builtins")?, "open")?;
             let binary = mode.extract::<String>()?.contains('b');
-            let opened = reader.call1((name.clone(), if binary { "rb" } else { "r" }))?;
+            let opened = reader.call1((name.clone(), string(py, if binary { "rb" } else { "r" })?))?;
             let data = opened.call_method0(string(py, "read")?);
             opened.call_method0(string(py, "close")?)?;
             data?

@@ -22,8 +22,8 @@ pub unsafe fn save_lru_cache(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |wrapper| {
         let py = wrapper.py();
         let parameters = wrapper.call_method0(name!(py, "cache_parameters")?)?;
-        let maxsize = parameters.get_item("maxsize")?;
-        let typed = parameters.get_item("typed")?;
+        let maxsize = parameters.get_item(crate::pyalloc::string(py, "maxsize")?)?;
+        let typed = parameters.get_item(crate::pyalloc::string(py, "typed")?)?;
         let wrapped = getattr(wrapper, "__wrapped__")?;
         reduce(refs(py)?.make_lru_cache.bind(py).clone(), tuple(py, [wrapped, maxsize, typed])?)
     })

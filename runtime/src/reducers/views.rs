@@ -63,7 +63,7 @@ pub unsafe fn save_csv_dialect(p: &mut Core, obj: *mut PyObject) -> Res {
             ["delimiter", "doublequote", "escapechar", "lineterminator", "quotechar", "quoting", "skipinitialspace", "strict"]
         {
             if let Some(value) = dialect.getattr_opt(crate::pyalloc::string(py, name)?)? {
-                settings.set_item(name, value)?;
+                settings.set_item(crate::pyalloc::string(py, name)?, value)?;
             }
         }
         let namespace = getattr(&import(py, "types")?, "SimpleNamespace")?.call((), Some(&settings))?;

@@ -237,6 +237,16 @@ def build_corpus():
         add("methods", "weakset", [weakref.WeakSet(keep_alive), keep_alive])
     add("methods", "getset_descriptor", type(lambda: 0).__dict__["__code__"])
     add("methods", "dataclass_field_sentinel", dataclasses._FIELD)
+
+    # dill's types (spec/overrides.toml, runtime/src/reducers/).
+    import re
+    import threading
+    add("dill_types", "weak_references", [instance, weakref.ref(instance), weakref.proxy(instance),
+                                          weakref.WeakValueDictionary({1: instance})])
+    add("dill_types", "locks", [threading.Lock(), threading.RLock()])
+    add("dill_types", "memoryview_cast", memoryview(bytearray(range(12))).cast("B", (3, 4)))
+    add("dill_types", "regex_match", re.compile("(a)(b)?").search("xab"))
+    add("dill_types", "lru_cache", functools.lru_cache(maxsize=4)(lambda x: x))
     return corpus
 
 
@@ -319,7 +329,18 @@ def make_picklers():
         write.state = state
         return write
 
+    import anethum.dill
+
+    class DillDispatch(anethum.dill.Pickler):
+        # A dill-style dispatch entry and a Python save override
+        # (runtime/src/python_hooks.rs), as datasets' Hasher has.
+        dispatch = {complex: lambda pickler, c: pickler.save_reduce(complex, (c.real, c.imag), obj=c)}
+
+        def save(self, obj, save_persistent_id=True):
+            anethum.dill.Pickler.save(self, obj, save_persistent_id)
+
     return {
+        "pickler_dill_dispatch": with_pickler(DillDispatch),
         "pickler_persistent_id": with_pickler(PersistentIds),
         "pickler_reducer_override": with_pickler(Override),
         "pickler_class_dispatch_table": with_pickler(ClassTable),
