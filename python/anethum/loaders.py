@@ -581,42 +581,55 @@ def make_match(pattern, string, pos, endpos, regs):
 
 def make_file_handle(name, mode, position, closed, fmode, contents, raw=False):
     """Reopen the file an ``anethum.dill`` pickle saved as a handle, as
-    dill's ``_create_filehandle`` does for its ``fmode``: HANDLE_FMODE (0)
-    the file by name at the start, CONTENTS_FMODE (1) at the saved
-    position, FILE_FMODE (2) with the saved ``contents`` written back
-    first. Unlike dill, a file opened for writing ("w", "x") is never
-    truncated by loading: it is reopened for writing where it stood.
-    ``raw`` reopens unbuffered (an ``io.FileIO``)."""
-    import io
+    dill's ``_create_filehandle`` does for its ``fmode`` (ported from dill,
+    BSD-3-Clause, Copyright (c) 2004-2016 California Institute of
+    Technology, 2016-2025 The Uncertainty Quantification Foundation):
+    HANDLE_FMODE (0) opens the file by name with its mode (so "w" truncates
+    it, as dill does), CONTENTS_FMODE (1) opens it without truncating and
+    seeks to the saved position (or the end, if the file got shorter),
+    FILE_FMODE (2) writes the saved ``contents`` back first. A file that is
+    gone opens as a temporary file when it was read. ``raw`` reopens
+    unbuffered (an ``io.FileIO``)."""
     import os
     import pickle
     import tempfile
     standard = {"<stdin>": sys.__stdin__, "<stdout>": sys.__stdout__, "<stderr>": sys.__stderr__}
     if name in standard:
         return standard[name]
-    binary = "b" in mode
     buffering = 0 if raw else -1
     if not isinstance(name, (str, bytes, os.PathLike)):
         # An unnamed temporary file (its name is its descriptor here only).
         handle = tempfile.TemporaryFile(mode, buffering)
     else:
         try:
-            if fmode == 2 and contents is not None:
-                with open(name, "wb" if binary else "w") as out:
-                    out.write(contents)
-            if not os.path.exists(name) and "r" in mode and "+" not in mode:
+            exists = os.path.exists(name)
+        except (OSError, ValueError):
+            exists = False
+        current_size = os.path.getsize(name) if exists else 0
+        if position is not None and position > current_size and fmode == 1:
+            position = current_size
+        try:
+            if fmode == 2:
+                empty = b"" if "b" in mode else ""
+                handle = open(name, mode if "w" in mode else ("wb" if "b" in mode else "w"), buffering)
+                handle.write(contents if contents is not None else empty)
+                if "w" not in mode:
+                    handle.close()
+                    handle = open(name, mode, buffering)
+            elif not exists and "r" in mode:
                 handle = tempfile.TemporaryFile(mode, buffering)
-            elif "w" in mode or "x" in mode:
+            elif fmode == 1 and ("w" in mode or "x" in mode):
+                # Don't truncate when reopening.
                 flags = os.O_CREAT | (os.O_RDWR if "+" in mode else os.O_WRONLY)
-                handle = open(os.open(name, flags), mode.replace("x", "w"), buffering, closefd=True)
-                raw = getattr(getattr(handle, "buffer", handle), "raw", getattr(handle, "buffer", handle))
-                raw.name = name
+                handle = open(os.open(name, flags), mode.replace("x", "w"), buffering)
+                inner = getattr(handle, "buffer", handle)
+                getattr(inner, "raw", inner).name = name
             else:
                 handle = open(name, mode, buffering)
         except OSError as error:
             raise pickle.UnpicklingError("cannot reopen the pickled file %r (%s): %s" % (name, mode, error))
     if closed:
         handle.close()
-    elif fmode != 0 and position and "a" not in mode:
+    elif position is not None and position >= 0 and fmode != 0:
         handle.seek(position)
     return handle

@@ -354,7 +354,7 @@ def test_files_as_dill_handles(tmp_path):
             f.close()
 
 
-def test_write_mode_file_is_never_truncated_by_loading(tmp_path):
+def test_write_mode_file_is_not_truncated_in_contents_fmode(tmp_path):
     import anethum.dill as dill
     path = tmp_path / "w.txt"
     f = open(path, "w")
