@@ -376,3 +376,17 @@ def test_default_mode_keeps_cloudpickles_file_rules(tmp_path):
     with open(path, "rb") as f:
         with pytest.raises(TypeError):
             anethum.dumps(f)
+
+
+def test_member_descriptors_are_themselves(protocol):
+    # pickle reduces them to getattr(type, name): the value, not the descriptor
+    for name in ["__mro__", "__basicsize__", "__flags__"]:
+        descriptor = type.__dict__[name]
+        assert roundtrip(descriptor, protocol) is descriptor
+
+
+def test_slot_member_descriptor_keeps_pickles_bytes():
+    import fractions
+    descriptor = fractions.Fraction.__dict__["_numerator"]
+    for proto_ in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert anethum.dumps(descriptor, proto_) == pickle.dumps(descriptor, proto_)
