@@ -35,6 +35,7 @@ def _dill_dumps(
     protocol: Optional[int],
     fmode: int,
     byref: bool,
+    recurse: bool,
     *,
     fix_imports: bool = True,
     buffer_callback: _BufferCallback = None,

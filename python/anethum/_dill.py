@@ -1198,7 +1198,8 @@ def dumps(obj, protocol=None, byref=None, fmode=None, recurse=None, **kwds):
         protocol = settings['protocol'] if protocol is None else int(protocol)
         fmode = settings['fmode'] if fmode is None else fmode
         byref = settings['byref'] if byref is None else byref
-        return _anethum._dill_dumps(obj, protocol, fmode, bool(byref), **kwds)
+        recurse = settings['recurse'] if recurse is None else recurse
+        return _anethum._dill_dumps(obj, protocol, fmode, bool(byref), bool(recurse), **kwds)
     file = StringIO()
     dump(obj, file, protocol, byref, fmode, recurse, **kwds)
     return file.getvalue()

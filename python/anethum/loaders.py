@@ -235,7 +235,9 @@ def function_setstate(func, state):
 
     if func_globals:
         func.__globals__.update(func_globals)
-    func.__globals__["__builtins__"] = _BUILTINS_DICT
+    # (A function of anethum.dill's recurse=False has the live
+    # __main__.__dict__, whose own __builtins__ stays.)
+    func.__globals__.setdefault("__builtins__", _BUILTINS_DICT)
 
     if closure is not None:
         cells = func.__closure__
@@ -633,3 +635,9 @@ def make_file_handle(name, mode, position, closed, fmode, contents, raw=False):
     elif position is not None and position >= 0 and fmode != 0:
         handle.seek(position)
     return handle
+
+def main_module_dict():
+    """Return ``__main__.__dict__`` of the loading process: the globals of
+    ``__main__`` functions pickled by ``anethum.dill`` with ``recurse=False``
+    (dill's default), which share the loading side's namespace."""
+    return sys.modules["__main__"].__dict__

@@ -32,6 +32,9 @@ pub struct PythonHooks {
     pub fmode: Option<i64>,
     /// dill's `byref`: classes that can be found by name go by reference.
     pub byref: bool,
+    /// dill's `recurse`; `Some(false)`: `__main__` functions keep the
+    /// loading side's `__main__.__dict__` as their globals.
+    pub recurse: Option<bool>,
     pub skip_save: bool,
     pub skip_dispatch: bool,
     pub skip_memoize: bool,

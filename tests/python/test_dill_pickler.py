@@ -373,3 +373,44 @@ def test_any_exception_from_a_hook_propagates_and_the_pickler_recovers(exc_type,
     assert loaded[0]["k"].x == 1 and loaded[1].x == 2
     with pytest.raises(RuntimeError, match="dump in progress"):
         pickler.save(1)   # the dump is over: nothing is left published
+
+
+RECURSE_SCRIPT = r"""
+import pickle, sys
+import anethum.dill as dill
+SCALE = 3
+def scaled(x):
+    return x * SCALE
+by_reference = dill.dumps(scaled)                  # recurse=False, dill's default
+shipped = dill.dumps(scaled, recurse=True)
+copy = dill.copy(scaled)
+assert copy.__globals__ is globals()               # the live __main__ namespace
+del SCALE
+try:
+    copy(1)
+except NameError:
+    pass
+else:
+    raise AssertionError("SCALE was copied")
+sys.stdout.buffer.write(by_reference.hex().encode() + b"\n" + shipped.hex().encode())
+"""
+
+LOAD_SCRIPT = r"""
+import pickle, sys
+by_reference, shipped = (bytes.fromhex(line) for line in sys.stdin.read().split())
+assert pickle.loads(shipped)(2) == 6               # its globals travel with it
+f = pickle.loads(by_reference)
+SCALE = 10                                         # ... this one reads the loader's
+assert f(2) == 20
+print("ok")
+"""
+
+
+def test_recurse_false_keeps_main_globals_by_reference(tmp_path):
+    import os
+    import subprocess
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(anethum.__file__)))
+    dumped = subprocess.run([sys.executable, "-c", RECURSE_SCRIPT], capture_output=True, env=env, check=True)
+    loaded = subprocess.run([sys.executable, "-c", LOAD_SCRIPT], input=dumped.stdout, capture_output=True,
+                            env=env, check=True)
+    assert loaded.stdout.strip() == b"ok"

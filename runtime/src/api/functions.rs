@@ -35,20 +35,21 @@ pub fn dumps<'py>(
 /// `anethum.dill.Pickler` writes when its `dispatch` holds nothing for
 /// Python to run (files as dill's handles, with `fmode`).
 #[pyfunction]
-#[pyo3(signature = (obj, protocol, fmode, byref, *, fix_imports=None, buffer_callback=None))]
+#[pyo3(signature = (obj, protocol, fmode, byref, recurse, *, fix_imports=None, buffer_callback=None))]
 pub fn _dill_dumps<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fmode: i64,
     byref: bool,
+    recurse: bool,
     fix_imports: Option<&Bound<'py, PyAny>>,
     buffer_callback: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     unsafe {
         let mut core = new_core(py, protocol, fix_imports, true)?;
         core.set_buffer_callback(buffer_callback).map_err(|e| fetch(py, e))?;
-        core.python = Some(Box::new(crate::python_hooks::PythonHooks { fmode: Some(fmode), byref, ..Default::default() }));
+        core.python = Some(Box::new(crate::python_hooks::PythonHooks { fmode: Some(fmode), byref, recurse: Some(recurse), ..Default::default() }));
         core.dump(obj.as_ptr()).map_err(|e| fetch(py, e))?;
         let bytes = core.out.take_bytes().map_err(|e| fetch(py, e))?;
         Ok(Bound::from_owned_ptr(py, bytes.into_ptr()).cast_into_unchecked())

@@ -102,6 +102,11 @@ pub fn python_hooks(slf: &Bound<'_, Pickler>) -> PyResult<Option<Box<PythonHooks
             Some(byref) => byref.is_truthy()?,
             None => false,
         };
+        let recurse = slf.as_any().getattr_opt(crate::pyalloc::string(py, "_recurse")?)?;
+        hooks.recurse = Some(match recurse {
+            Some(recurse) => recurse.is_truthy()?,
+            None => false,
+        });
     }
     Ok((!hooks.is_empty()).then(|| Box::new(hooks)))
 }

@@ -63,12 +63,42 @@ pub unsafe fn function_needs_by_value(_p: &mut Core, obj: *mut PyObject) -> Res<
 pub unsafe fn save_function_by_value(p: &mut Core, obj: *mut PyObject) -> Res {
     let py = Python::assume_attached();
     let func = Bound::from_borrowed_ptr(py, obj);
-    let parts = raised(py, FunctionParts::read(&mut p.globals_ref, &func))?;
+    let live_main = raised(py, globals_stay_main(p, &func))?;
+    let parts = raised(py, FunctionParts::read(&mut p.globals_ref, &func, live_main))?;
+    if live_main {
+        refer_to_main_dict(p, &parts.base_globals)?;
+    }
     if p.proto < 2 {
         return save_reduced(p, obj, parts.into_reduce(py));
     }
     let r = raised(py, refs(py))?;
     parts.write(p, obj, r.make_function.as_ptr(), r.function_setstate.as_ptr())
+}
+
+/// dill's `recurse=False` (an `anethum.dill` pickler's default): a
+/// function of `__main__` keeps `__main__.__dict__` as its globals, the
+/// loading side's, rather than a copy of the globals it uses.
+fn globals_stay_main(p: &Core, func: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if p.python.as_deref().and_then(|hooks| hooks.recurse) != Some(false) {
+        return Ok(false);
+    }
+    let py = func.py();
+    let Some(main) = super::reference::sys_modules(py)?.get_item(name!(py, "__main__")?)? else { return Ok(false) };
+    let Ok(main_dict) = main.getattr(name!(py, "__dict__")?) else { return Ok(false) };
+    Ok(func.getattr(name!(py, "__globals__")?)?.is(&main_dict))
+}
+
+/// Puts `__main__.__dict__` in the memo as `main_module_dict()`, so the
+/// function's globals are written as a reference to it.
+unsafe fn refer_to_main_dict(p: &mut Core, main_dict: &Bound<'_, PyDict>) -> Res {
+    if p.memo.get(main_dict.as_ptr()).is_some() {
+        return Ok(());
+    }
+    let py = main_dict.py();
+    let r = raised(py, refs(py))?;
+    let reduction = raised(py, crate::pyalloc::tuple(py, [r.main_module_dict.bind(py).clone(), pyo3::types::PyTuple::empty(py).into_any()]))?;
+    crate::save::save_reduce(p, reduction.as_ptr(), main_dict.as_ptr())?;
+    p.out.write_byte(crate::opcodes::POP)
 }
 
 /// The attributes a function keeps in plain fields, read through the C
@@ -131,12 +161,14 @@ struct FunctionParts<'py> {
 }
 
 impl<'py> FunctionParts<'py> {
-    fn read(globals_ref: &mut GlobalsRef, func: &Bound<'py, PyAny>) -> PyResult<Self> {
+    /// `live_main`: the globals are the loading side's `__main__.__dict__`
+    /// itself, none shipped (dill's `recurse=False`).
+    fn read(globals_ref: &mut GlobalsRef, func: &Bound<'py, PyAny>, live_main: bool) -> PyResult<Self> {
         let py = func.py();
         let fields = FunctionFields::read(func)?;
         let (code, closure) = (fields.code, fields.closure);
         let func_globals = fields.globals.cast_into::<PyDict>()?;
-        let base_globals = base_globals(globals_ref, &func_globals)?;
+        let base_globals = if live_main { func_globals.clone() } else { base_globals(globals_ref, &func_globals)? };
         // Empty cells first: the real ones may hold the function itself.
         let empty_cells = if closure.is_none() {
             py.None().into_bound(py)
@@ -188,7 +220,7 @@ impl<'py> FunctionParts<'py> {
             slots.push((name!(py, "__closure__")?.clone(), closure.clone()));
         }
 
-        let names = code_globals(&code)?;
+        let names = if live_main { pyo3::types::PyTuple::empty(py) } else { code_globals(&code)? };
         let mut globals = Vec::with_capacity(names.len());
         for name in names.iter() {
             if let Some(value) = func_globals.get_item(&name)? {
