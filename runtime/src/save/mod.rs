@@ -36,4 +36,6 @@ pub mod prelude {
     pub use crate::error::Res;
     pub use crate::ffi::types;
     pub use crate::ffi::{Py_TYPE, PyObject, PyTypeObject};
+    // For the generated helper registry and type slots.
+    pub use pyo3::{Bound, Py, PyAny, PyResult};
 }
