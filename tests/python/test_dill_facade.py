@@ -406,8 +406,6 @@ def test_class_identity_default():
     assert anethum.loads(anethum.dumps(cls)) is cls
 
 
-@pytest.mark.xfail(reason="anethum's class pickles carry no __qualname__ (the tracked "
-                          "class has it); a new class gets its __name__ (Rust side)")
 def test_new_class_keeps_qualname():
     cls = _make_class()
     assert adill.copy(cls).__qualname__ == cls.__qualname__
