@@ -188,11 +188,15 @@ def test_classmethod_descriptor_is_itself(protocol):
 
 
 def test_classmethod_descriptor_strict_mode_is_pickle(protocol):
+    # pickle refuses it from 3.10 and pickles the bound method before.
     descriptor = dict.__dict__["fromkeys"]
-    with pytest.raises(TypeError):
-        pickle.dumps(descriptor, protocol)
-    with pytest.raises(TypeError):
-        anethum.dumps(descriptor, protocol, by_value=False)
+    try:
+        expected = pickle.dumps(descriptor, protocol)
+    except TypeError:
+        with pytest.raises(TypeError):
+            anethum.dumps(descriptor, protocol, by_value=False)
+    else:
+        assert anethum.dumps(descriptor, protocol, by_value=False) == expected
 
 
 # -- capsules, struct --------------------------------------------------------
@@ -317,6 +321,11 @@ def test_cmp_to_key_and_its_keys(protocol):
     def by_length(a, b):
         return len(a) - len(b)
     key = functools.cmp_to_key(by_length)
+    if sys.version_info < (3, 10):
+        # 3.9's KeyWrapper reports nothing to gc: its function is out of reach.
+        with pytest.raises(pickle.PicklingError, match="out of reach"):
+            anethum.dumps(key, protocol)
+        return
     loaded_key, loaded_wrapped = roundtrip([key, key("abc")], protocol)
     assert sorted(["ccc", "a", "bb"], key=loaded_key) == ["a", "bb", "ccc"]
     assert loaded_wrapped.obj == "abc" and loaded_wrapped < loaded_key("abcd")
