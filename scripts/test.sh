@@ -9,6 +9,20 @@ cd "$ROOT"
 
 pythons="${ANETHUM_PYTHONS:-$ALL_PYTHONS}"
 
+logs="$ROOT/.venv-test/build-logs"
+mkdir -p "$logs"
+# Fresh venvs (mostly pip downloads) in the background, beside the Rust
+# tests (CPU); the wheels wait for them.
+say "fresh venvs for CPython $pythons, in the background (log: $logs/venvs.log)"
+(
+  for minor in $pythons; do
+    venv="$ROOT/.venv-test/py${minor/./}"
+    rm -rf "$venv"
+    make_venv "$(python_for "$minor")" "$venv"
+  done
+) >"$logs/venvs.log" 2>&1 &
+venvs_pid=$!
+
 say "generated code is in step with spec/, templates/ and facts/"
 cargo xtask gen --all --check
 
@@ -21,16 +35,12 @@ PYO3_PYTHON="$py311" LD_LIBRARY_PATH="$("$py311" -c 'import sysconfig; print(sys
   CARGO_TARGET_DIR="$ROOT/target-py311" cargo test -q -p anethum-runtime
 
 failed=""
-# Fresh venvs first, then the wheels two at a time (a release build's fat
-# LTO link runs on one core), then each version's suite.
-for minor in $pythons; do
-  venv="$ROOT/.venv-test/py${minor/./}"
-  say "CPython $minor: fresh venv"
-  rm -rf "$venv"
-  make_venv "$(python_for "$minor")" "$venv"
-done
-logs="$ROOT/.venv-test/build-logs"
-mkdir -p "$logs"
+if ! wait "$venvs_pid"; then
+  tail -n 40 "$logs/venvs.log" >&2
+  echo "making the venvs failed (log: $logs/venvs.log)" >&2
+  exit 1
+fi
+# The wheels two at a time, then each version's suite.
 say "building the wheels for CPython $pythons, ${ANETHUM_BUILD_JOBS:-2} at a time (logs in $logs)"
 running=0
 for minor in $pythons; do
