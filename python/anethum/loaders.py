@@ -641,3 +641,12 @@ def main_module_dict():
     ``__main__`` functions pickled by ``anethum.dill`` with ``recurse=False``
     (dill's default), which share the loading side's namespace."""
     return sys.modules["__main__"].__dict__
+
+
+def make_thread_handle(ident, done):
+    """Return a thread handle for ``ident`` (3.13+), done if it was, as
+    dill's ``_create_thread_handle`` makes it."""
+    handle = threading._make_thread_handle(ident)
+    if done:
+        handle._set_done()
+    return handle

@@ -399,3 +399,17 @@ def test_slot_member_descriptor_keeps_pickles_bytes():
     descriptor = fractions.Fraction.__dict__["_numerator"]
     for proto_ in range(pickle.HIGHEST_PROTOCOL + 1):
         assert anethum.dumps(descriptor, proto_) == pickle.dumps(descriptor, proto_)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="_thread._ThreadHandle is 3.13+")
+def test_thread_handles_as_dill_saves_them(protocol):
+    import anethum.dill as dill
+    fresh = threading.Thread(target=len, args=("x",))
+    done = threading.Thread(target=len, args=("x",))
+    done.start()
+    done.join()
+    for thread in (fresh, done):
+        thread._stderr = sys.__stderr__   # not pytest's capture, which can't pickle
+    loaded_fresh, loaded_done = dill.loads(dill.dumps([fresh, done], protocol))
+    assert type(loaded_fresh._handle) is type(fresh._handle)
+    assert loaded_done._handle.is_done() and not loaded_fresh._handle.is_done()

@@ -23,3 +23,13 @@ pub unsafe fn save_lock(p: &mut Core, obj: *mut PyObject) -> Res {
         reduce(constructor, PyTuple::empty(py))
     })
 }
+
+/// `make_thread_handle(ident, done)`, as dill's `save_thread_handle`.
+pub unsafe fn save_thread_handle(p: &mut Core, obj: *mut PyObject) -> Res {
+    save_with(p, obj, |handle| {
+        let py = handle.py();
+        let ident = getattr(handle, "ident")?;
+        let done = handle.call_method0(crate::pyalloc::string(py, "is_done")?)?;
+        reduce(crate::by_value::refs::refs(py)?.make_thread_handle.bind(py).clone(), crate::pyalloc::tuple(py, [ident, done])?)
+    })
+}
