@@ -24,18 +24,16 @@ profile=ci-debug
 # quarter of the heaviest reliability matrices (the release CPython runs
 # cover them whole); --full: all of them at the soak's example count.
 share=0/4
-# CI form: the files whose work is pure Python (dill's detect/source, the
-# session and facade layers, old-pickle loading, the README) or repeats
-# what every release CPython runs (hypothesis's byte identity) stay out;
-# --full runs them too.
-skip=(--ignore=python/test_identity_hypothesis.py --ignore=python/test_detect.py
-  --ignore=python/test_source.py --ignore=python/test_session.py
-  --ignore=python/test_dill_facade.py --ignore=python/test_old_pickles.py
-  --ignore=python/test_readme.py)
+# CI form: what a debug interpreter checks best, the reliability matrices
+# (their share), the leak and refcount tests and the Python hooks of the
+# pickler; the whole suite (3-4x slower here than on a release CPython,
+# which runs it on every version) with --full.
+targets=(python/reliability python/test_total_refcount.py python/test_leaks.py
+  python/test_by_value_leaks.py python/test_dill_pickler.py python/test_errors_deep.py)
 pytest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --full) profile=dev; share=0/1; skip=() ;;
+    --full) profile=dev; share=0/1; targets=(python cpython) ;;
     --) shift; pytest_args=("$@"); break ;;
     *) echo "usage: $0 [--full] [-- PYTEST_ARGS...]" >&2; exit 2 ;;
   esac
@@ -88,12 +86,12 @@ rm -rf "$wheels"
 wheel="$(ls "$wheels"/anethum-*-cp311-cp311d-*.whl)"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 
-say "the suite under $DBG_PYTHON with PYTHONMALLOC=debug -X dev (hypothesis profile $profile)"
+say "${targets[*]} under $DBG_PYTHON with PYTHONMALLOC=debug -X dev (hypothesis profile $profile)"
 start=$SECONDS
 # Run from a directory without the source tree, so the installed wheel is tested.
 # PYTHONDEVMODE=1 is -X dev.
 (cd "$ROOT/tests" && ANETHUM_ALLOC_PER_MODE="${ANETHUM_ALLOC_PER_MODE:-8}" PYTHONMALLOC=debug PYTHONDEVMODE=1 PYTHONFAULTHANDLER=1 HYPOTHESIS_PROFILE="$profile" \
   ANETHUM_CI_SHARE="${ANETHUM_CI_SHARE:-$share}" \
   run_pytest "$venv/bin/python" -q -n "${ANETHUM_TEST_WORKERS:-2}" -p no:cacheprovider \
-    "$ROOT/tests/python" "$ROOT/tests/cpython" ${skip[@]+"${skip[@]}"} ${pytest_args[@]+"${pytest_args[@]}"})
+    "${targets[@]}" ${pytest_args[@]+"${pytest_args[@]}"})
 say "debug interpreter: suite passed in $((SECONDS - start)) s"

@@ -95,10 +95,10 @@ if [ "${ANETHUM_WHEEL_CHECK:-1}" != 0 ]; then
 fi
 
 # Reliability runs, in their CI forms (the --full forms are for soak runs):
-# the whole suite on a debug CPython 3.11, and the by-value tests under
+# the reliability, leak and hook tests on a debug CPython 3.11, and the by-value tests under
 # valgrind. ANETHUM_RELIABILITY=0 skips them.
 if [ "${ANETHUM_RELIABILITY:-1}" != 0 ]; then
-  say "debug CPython 3.11 (Py_DEBUG, PYTHONMALLOC=debug, -X dev): the whole suite"
+  say "debug CPython 3.11 (Py_DEBUG, PYTHONMALLOC=debug, -X dev): reliability, leaks, the Python hooks"
   bash "$ROOT/scripts/debug_python.sh" || failed="$failed 3.11-dbg"
   say "valgrind memcheck: by-value tests (CI subset)"
   bash "$ROOT/scripts/valgrind.sh" || failed="$failed 3.11-valgrind"
