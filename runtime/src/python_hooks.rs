@@ -59,9 +59,25 @@ unsafe fn call(func: *mut PyObject, args: &[*mut PyObject]) -> Res<Owned> {
     Owned::from_nullable(result).ok_or(Failed)
 }
 
-/// At the entry of `save()`: an overridden `save(obj, save_persistent_id)`
-/// takes the object. True when it did.
-pub unsafe fn save_override(p: &mut Core, obj: *mut PyObject, pers_save: bool) -> Res<bool> {
+/// At the entry of `save()`, for dumps with hooks only: an overridden
+/// `save`, then `persistent_id` (as `save()` would ask it), then a
+/// dispatch entry. True when one of them saved `obj`.
+#[cold]
+#[inline(never)]
+pub unsafe fn before_save(p: &mut Core, obj: *mut PyObject, pers_save: bool) -> Res<bool> {
+    if save_override(p, obj, pers_save)? {
+        return Ok(true);
+    }
+    p.opcode_boundary()?;
+    if !pers_save && p.has_persistent_id() && crate::save::prelude::save_pers(p, obj)? {
+        return Ok(true);
+    }
+    dispatch(p, obj, pyo3::ffi::Py_TYPE(obj))
+}
+
+/// An overridden `save(obj, save_persistent_id)` takes the object. True
+/// when it did.
+unsafe fn save_override(p: &mut Core, obj: *mut PyObject, pers_save: bool) -> Res<bool> {
     let Some(hooks) = p.python.as_deref_mut() else { return Ok(false) };
     if std::mem::take(&mut hooks.skip_save) {
         return Ok(false);
@@ -76,7 +92,7 @@ pub unsafe fn save_override(p: &mut Core, obj: *mut PyObject, pers_save: bool) -
 /// After `persistent_id`: a dispatch entry for the exact type of `obj`,
 /// tried after the memo as `pickle._Pickler.save` does. True when it saved
 /// `obj` (or found it in the memo).
-pub unsafe fn dispatch(p: &mut Core, obj: *mut PyObject, tp: *mut PyTypeObject) -> Res<bool> {
+unsafe fn dispatch(p: &mut Core, obj: *mut PyObject, tp: *mut PyTypeObject) -> Res<bool> {
     let Some(hooks) = p.python.as_deref_mut() else { return Ok(false) };
     if std::mem::take(&mut hooks.skip_dispatch) {
         return Ok(false);
