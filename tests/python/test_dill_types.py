@@ -402,6 +402,8 @@ def test_slot_member_descriptor_keeps_pickles_bytes():
 
 
 @pytest.mark.skipif(sys.version_info < (3, 13), reason="_thread._ThreadHandle is 3.13+")
+@pytest.mark.skipif(sys.version_info >= (3, 14),
+                    reason="from 3.14 a Thread holds a contextvars.Context, which doesn't pickle yet")
 def test_thread_handles_as_dill_saves_them(protocol):
     import anethum.dill as dill
     fresh = threading.Thread(target=len, args=("x",))
