@@ -235,13 +235,7 @@ fn typevar_reduce<'py>(var: &Bound<'py, PyAny>, tracker_id: &Bound<'py, PyAny>) 
 pub unsafe fn save_file(p: &mut Core, obj: *mut PyObject) -> Res {
     save_with(p, obj, |file| {
         let py = file.py();
-        let pickling_error = |message: String| -> PyErr {
-            let error = (|| getattr(&import(py, "pickle")?, "PicklingError")?.call1((string(py, &message)?,)))();
-            match error {
-                Ok(error) => PyErr::from_value(error),
-                Err(err) => err,
-            }
-        };
+        let pickling_error = |message: String| crate::reducers::pickling_error(py, message);
         let has = |name: &str| -> PyResult<bool> { file.hasattr(string(py, name)?) };
         let call = |name: &str| -> PyResult<Bound<'_, PyAny>> { file.call_method0(string(py, name)?) };
         if !has("name")? || !has("mode")? {

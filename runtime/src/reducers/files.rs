@@ -53,7 +53,7 @@ pub unsafe fn save_file_handle(p: &mut Core, obj: *mut PyObject) -> Res {
         } else {
             py.None().into_bound(py)
         };
-        let raw = file.get_type().is(&getattr(&crate::pyalloc::import(py, "io")?, "FileIO")?);
+        let raw = unsafe { pyo3::ffi::Py_TYPE(file.as_ptr()) } == crate::ffi::types::raw_file_type();
         let flag = |value: bool| PyBool::new(py, value).to_owned().into_any();
         let args = tuple(py, [name, mode, position, flag(closed), int(py, fmode as usize)?.into_any(), contents, flag(raw)])?;
         reduce(refs(py)?.make_file_handle.bind(py).clone(), args)
